@@ -1,0 +1,274 @@
+"""The emulator's data: campaigns and their records, per operation (server id).
+
+Everything lives in memory as plain dicts so that a million uploaded records cost only the
+parsed JSON. With a ``state_file`` every change is also written through to SQLite (one
+transaction per request, ``executemany`` for uploads) so that a restarted emulator comes
+back with the same campaigns, which is what a DAG author developing offline expects.
+
+One lock guards both; it is held only for the list/dict update and the SQL write, never
+while parsing or validating a request.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+FIRST_CAMPAIGN_ID = 1001
+PHONE_KEYS = tuple(f"tel{i}" for i in range(1, 11))
+
+
+@dataclass
+class Campaign:
+    """One campaign; ``fields`` holds every field of the create_campaign body."""
+
+    campaign_id: str
+    server: str
+    type_campaign: str
+    fields: dict[str, Any]
+    status: str = "Stopped"
+    speed: str = "100"
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def info_row(self) -> dict[str, Any]:
+        """The row information.php?api=campaigns returns for this campaign."""
+        f = self.fields
+        return {
+            "campaign_id": self.campaign_id,
+            "campaign_name": _s(f.get("campaign_name")),
+            "campaign_description": _s(f.get("campaign_description")),
+            "type_campaign": self.type_campaign,
+            "status": self.status,
+            "records": str(len(self.records)),
+            "speed": self.speed,
+            "dial_mode": "autopilot",
+            "skill_id": _s(f.get("skill_id")),
+            "start_time": _s(f.get("start_time")),
+            "end_time": _s(f.get("end_time")),
+        }
+
+    def snapshot(self, include_records: bool) -> dict[str, Any]:
+        """Everything about the campaign, for /_emulator/state."""
+        out: dict[str, Any] = dict(self.fields)
+        out.update(
+            campaign_id=self.campaign_id,
+            server=self.server,
+            type_campaign=self.type_campaign,
+            status=self.status,
+            speed=self.speed,
+            record_count=len(self.records),
+        )
+        out["records"] = list(self.records) if include_records else None
+        return out
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def has_phone(record: dict[str, Any]) -> bool:
+    """A record is dialable only if at least one of tel1..tel10 is non-blank."""
+    for key in PHONE_KEYS:
+        value = record.get(key)
+        if value is not None and str(value).strip():
+            return True
+    return False
+
+
+class Store:
+    """Campaigns per server id, with optional SQLite write-through."""
+
+    def __init__(self, state_file: str | None = None) -> None:
+        self.lock = threading.Lock()
+        self._servers: dict[str, dict[str, Campaign]] = {}
+        self._next_id = FIRST_CAMPAIGN_ID
+        self._db: sqlite3.Connection | None = None
+        if state_file:
+            self._db = sqlite3.connect(state_file, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._create_tables()
+            self._load()
+
+    # --- persistence -------------------------------------------------------------------
+
+    def _create_tables(self) -> None:
+        assert self._db is not None
+        with self._db:
+            self._db.executescript(
+                """
+                CREATE TABLE IF NOT EXISTS campaigns (
+                    campaign_id TEXT PRIMARY KEY, server TEXT NOT NULL, type_campaign TEXT NOT NULL,
+                    status TEXT NOT NULL, speed TEXT NOT NULL, fields TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS records (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, campaign_id TEXT NOT NULL,
+                    customer_id TEXT NOT NULL, result TEXT NOT NULL, data TEXT NOT NULL);
+                CREATE INDEX IF NOT EXISTS records_campaign ON records (campaign_id);
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                """
+            )
+
+    def _load(self) -> None:
+        assert self._db is not None
+        by_id: dict[str, Campaign] = {}
+        rows = self._db.execute(
+            "SELECT campaign_id, server, type_campaign, status, speed, fields FROM campaigns"
+        )
+        for cid, server, type_campaign, status, speed, fields in rows:
+            campaign = Campaign(cid, server, type_campaign, json.loads(fields), status, speed)
+            by_id[cid] = campaign
+            self._servers.setdefault(server, {})[cid] = campaign
+        for cid, data in self._db.execute("SELECT campaign_id, data FROM records ORDER BY id"):
+            if cid in by_id:
+                by_id[cid].records.append(json.loads(data))
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'next_id'").fetchone()
+        highest = max((int(c) for c in by_id), default=FIRST_CAMPAIGN_ID - 1)
+        self._next_id = max(int(row[0]) if row else FIRST_CAMPAIGN_ID, highest + 1)
+
+    def _save_campaign(self, c: Campaign) -> None:
+        assert self._db is not None
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO campaigns VALUES (?, ?, ?, ?, ?, ?)",
+                (c.campaign_id, c.server, c.type_campaign, c.status, c.speed, json.dumps(c.fields)),
+            )
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('next_id', ?)", (str(self._next_id),))
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # --- queries and changes (callers do not hold the lock) -----------------------------
+
+    def get(self, server: str, campaign_id: str, type_campaign: str | None) -> Campaign | None:
+        """The campaign, or None if unknown in this server or of another type."""
+        campaign = self._servers.get(server, {}).get(campaign_id)
+        if campaign is None or (type_campaign is not None and campaign.type_campaign != type_campaign):
+            return None
+        return campaign
+
+    def create(self, server: str, type_campaign: str, fields: dict[str, Any]) -> Campaign:
+        with self.lock:
+            cid = str(self._next_id)
+            self._next_id += 1
+            campaign = Campaign(cid, server, type_campaign, fields)
+            self._servers.setdefault(server, {})[cid] = campaign
+            if self._db is not None:
+                self._save_campaign(campaign)
+        return campaign
+
+    def _alive(self, campaign: Campaign) -> bool:
+        return self._servers.get(campaign.server, {}).get(campaign.campaign_id) is campaign
+
+    def add_records(self, campaign: Campaign, records: list[dict[str, Any]]) -> bool:
+        """Append records; False if the campaign was deleted meanwhile."""
+        rows = None
+        if self._db is not None:  # serialise outside the lock
+            rows = [
+                (campaign.campaign_id, _s(r.get("customer_id")), _s(r.get("result")), json.dumps(r))
+                for r in records
+            ]
+        with self.lock:
+            if not self._alive(campaign):
+                return False
+            campaign.records.extend(records)
+            if self._db is not None and rows:
+                with self._db:
+                    self._db.executemany(
+                        "INSERT INTO records (campaign_id, customer_id, result, data) VALUES (?, ?, ?, ?)",
+                        rows,
+                    )
+        return True
+
+    def update(self, campaign: Campaign, *, status: str | None = None, speed: str | None = None) -> bool:
+        with self.lock:
+            if not self._alive(campaign):
+                return False
+            if status is not None:
+                campaign.status = status
+            if speed is not None:
+                campaign.speed = speed
+            if self._db is not None:
+                self._save_campaign(campaign)
+        return True
+
+    def clear(self, campaign: Campaign, result: str | None = None) -> int | None:
+        """Delete all records (or those whose ``result`` equals the filter); None if gone."""
+        with self.lock:
+            if not self._alive(campaign):
+                return None
+            before = len(campaign.records)
+            if result is None:
+                campaign.records = []
+            else:
+                campaign.records = [r for r in campaign.records if _s(r.get("result")) != result]
+            if self._db is not None:
+                with self._db:
+                    if result is None:
+                        self._db.execute("DELETE FROM records WHERE campaign_id = ?", (campaign.campaign_id,))
+                    else:
+                        self._db.execute(
+                            "DELETE FROM records WHERE campaign_id = ? AND result = ?",
+                            (campaign.campaign_id, result),
+                        )
+            return before - len(campaign.records)
+
+    def remove_customer(self, campaign: Campaign, customer_id: str) -> int | None:
+        """Delete every record with this customer_id; the number removed, None if gone."""
+        with self.lock:
+            if not self._alive(campaign):
+                return None
+            before = len(campaign.records)
+            campaign.records = [r for r in campaign.records if _s(r.get("customer_id")) != customer_id]
+            if self._db is not None:
+                with self._db:
+                    self._db.execute(
+                        "DELETE FROM records WHERE campaign_id = ? AND customer_id = ?",
+                        (campaign.campaign_id, customer_id),
+                    )
+            return before - len(campaign.records)
+
+    def delete(self, campaign: Campaign) -> bool:
+        with self.lock:
+            if not self._alive(campaign):
+                return False
+            del self._servers[campaign.server][campaign.campaign_id]
+            if self._db is not None:
+                with self._db:
+                    self._db.execute("DELETE FROM records WHERE campaign_id = ?", (campaign.campaign_id,))
+                    self._db.execute("DELETE FROM campaigns WHERE campaign_id = ?", (campaign.campaign_id,))
+        return True
+
+    def records_of(self, campaign: Campaign) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(campaign.records)
+
+    def campaigns(self, server: str) -> list[Campaign]:
+        with self.lock:
+            return list(self._servers.get(server, {}).values())
+
+    def info_rows(self, server: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [c.info_row() for c in self._servers.get(server, {}).values()]
+
+    def snapshot(self, include_records: bool = True) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                c.snapshot(include_records)
+                for server in sorted(self._servers)
+                for c in self._servers[server].values()
+            ]
+
+    def reset(self) -> None:
+        with self.lock:
+            self._servers.clear()
+            self._next_id = FIRST_CAMPAIGN_ID
+            if self._db is not None:
+                with self._db:
+                    self._db.execute("DELETE FROM records")
+                    self._db.execute("DELETE FROM campaigns")
+                    self._db.execute("DELETE FROM meta")
