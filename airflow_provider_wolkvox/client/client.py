@@ -1,0 +1,601 @@
+"""WolkvoxClient: one typed method per Wolkvox v2 endpoint, with no Airflow import.
+
+Usable from any script::
+
+    client = WolkvoxClient("0042", token)
+    campaign = client.create_campaign(CampaignSpec.build(type_campaign="preview", ...))
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import random
+import re
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import Retrying, retry_if_exception, stop_after_attempt
+
+from airflow_provider_wolkvox import __version__
+from airflow_provider_wolkvox.client.errors import (
+    WolkvoxAmbiguousResultError,
+    WolkvoxConnectionError,
+    WolkvoxError,
+    WolkvoxInvalidResponseError,
+    WolkvoxNotFoundError,
+    WolkvoxServerError,
+    WolkvoxTimeoutError,
+    WolkvoxValidationError,
+    classify,
+    describe,
+    excerpt,
+    parse_retry_after,
+)
+from airflow_provider_wolkvox.client.models import (
+    Campaign,
+    CampaignSpec,
+    CampaignType,
+    TokenInfo,
+    parse_id,
+    parse_text,
+)
+from airflow_provider_wolkvox.client.retry import (
+    AMBIGUOUS_STATUSES,
+    CallKind,
+    RetrySettings,
+    backoff_seconds,
+    is_retryable,
+)
+
+log = logging.getLogger(__name__)
+
+#: Wolkvox stops a call after 60 s; wait a little longer so its own answer arrives first.
+DEFAULT_TIMEOUT = 75.0
+#: Wolkvox refuses a third request in flight on one token, so two pooled connections suffice.
+MAX_CONNECTIONS = 2
+#: Record results accepted by clear_campaign's ``result`` filter.
+RECORD_RESULTS = (
+    "no-answer",
+    "answer-machine",
+    "abandon",
+    "busy",
+    "congestion",
+    "unknown",
+    "failed",
+    "do-not-call",
+    "chanunavail",
+    "answer",
+)
+
+_SERVER_CODE = re.compile(r"(?:https://)?(?:wv)?([0-9]{1,8})(?:\.wolkvox\.com)?/?", re.IGNORECASE)
+_URL_PATH = re.compile(r"(/[A-Za-z0-9._~-]+)*/?")
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a base URL points, and which server code goes in the ``wolkvox_server`` header."""
+
+    base_url: str
+    server_code: str | None
+
+
+def resolve_server(server: Any, *, allow_insecure_http: bool = False) -> Endpoint:
+    """Build the base URL from a connection's server value, refusing anything unsafe.
+
+    ``0042``, ``wv0042``, ``wv0042.wolkvox.com`` and ``https://wv0042.wolkvox.com`` all give
+    ``https://wv0042.wolkvox.com``. A value with an explicit ``http://`` or ``https://`` scheme that
+    is not a Wolkvox host (the local emulator, a proxy) is used as given, after checks that it
+    holds no credentials, query, fragment or path tricks. Plain http is only accepted to a
+    loopback address unless ``allow_insecure_http`` is set, since the token travels in a header.
+    """
+    accepted = (
+        "use the server code ('0042', 'wv0042', 'wv0042.wolkvox.com', 'https://wv0042.wolkvox.com') "
+        "or an explicit URL such as 'http://127.0.0.1:8765'"
+    )
+    if not isinstance(server, str) or not server:
+        raise WolkvoxValidationError("host", f"the Wolkvox server is required; {accepted}")
+    if any(ch.isspace() for ch in server) or re.search(r"[\x00-\x1f\x7f]", server):
+        raise WolkvoxValidationError(
+            "host", f"{server!r} contains whitespace or control characters; {accepted}"
+        )
+    match = _SERVER_CODE.fullmatch(server)
+    if match:
+        code = match.group(1)
+        return Endpoint(f"https://wv{code}.wolkvox.com", code)
+    if "://" not in server:
+        raise WolkvoxValidationError("host", f"{server!r} is not a Wolkvox server; {accepted}")
+    parsed = urllib.parse.urlsplit(server)
+    scheme = parsed.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise WolkvoxValidationError(
+            "host", f"scheme {parsed.scheme!r} is not accepted; use http:// or https://"
+        )
+    if "@" in parsed.netloc or parsed.query or parsed.fragment or "?" in server or "#" in server:
+        raise WolkvoxValidationError(
+            "host", f"{server!r} must not contain credentials, a query or a fragment; {accepted}"
+        )
+    try:
+        hostname, port = parsed.hostname, parsed.port
+    except ValueError as exc:
+        raise WolkvoxValidationError("host", f"{server!r} has an invalid port; {accepted}") from exc
+    if not hostname or not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", parsed.netloc):
+        raise WolkvoxValidationError("host", f"{server!r} has no valid host name; {accepted}")
+    if not _URL_PATH.fullmatch(parsed.path) or any(part in (".", "..") for part in parsed.path.split("/")):
+        raise WolkvoxValidationError("host", f"{server!r} has a path that is not accepted; {accepted}")
+    if scheme == "http" and not allow_insecure_http and not _is_loopback(hostname):
+        raise WolkvoxValidationError(
+            "host",
+            f"plain http to {hostname!r} would send the token unencrypted; use https://, a loopback "
+            "address, or set allow_insecure_http in the connection extra",
+        )
+    netloc = parsed.netloc.lower() if port is None else f"{hostname}:{port}"
+    if ":" in hostname and not netloc.startswith("["):  # IPv6 literal
+        netloc = f"[{hostname}]" + (f":{port}" if port else "")
+    base = f"{scheme}://{netloc}{parsed.path.rstrip('/')}"
+    wolkvox = re.fullmatch(r"wv([0-9]{1,8})\.wolkvox\.com", hostname, re.IGNORECASE)
+    return Endpoint(base, wolkvox.group(1) if wolkvox else None)
+
+
+def _is_loopback(hostname: str) -> bool:
+    if hostname.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(hostname.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A successful answer: HTTP status and the documented ``code``, ``msg`` and ``data``."""
+
+    status: int
+    code: Any
+    msg: str
+    data: Any
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What Wolkvox said about one add_record request."""
+
+    sent: int
+    accepted: int
+    rejected: int
+    message: str
+
+
+class WolkvoxClient:
+    """A session on one Wolkvox operation with one token.
+
+    :param server: the operation's server code or an explicit URL (see :func:`resolve_server`).
+    :param token: the API token, sent in the ``wolkvox-token`` header and nowhere else.
+    :param server_id: value of the ``wolkvox_server`` header; derived from ``server`` when omitted.
+    :param timeout: seconds to wait for an answer.
+    :param retry: HTTP retry limits.
+    :param allow_insecure_http: allow plain http to a host that is not loopback.
+    :param sleep: how to wait between retries (tests pass a fake).
+    """
+
+    def __init__(
+        self,
+        server: str,
+        token: str,
+        *,
+        server_id: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetrySettings | None = None,
+        allow_insecure_http: bool = False,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        endpoint = resolve_server(server, allow_insecure_http=allow_insecure_http)
+        if not isinstance(token, str) or not token or any(ch.isspace() for ch in token):
+            raise WolkvoxValidationError(
+                "password", "the API token is required and must not contain whitespace"
+            )
+        if server_id is not None and not re.fullmatch(r"[0-9A-Za-z]{1,16}", server_id):
+            raise WolkvoxValidationError(
+                "server_id", f"{server_id!r} is not accepted; use the server code, e.g. 0042"
+            )
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= 3600:
+            raise WolkvoxValidationError(
+                "timeout", f"{timeout!r} is not accepted; give seconds between 0 and 3600"
+            )
+        self.base_url = endpoint.base_url
+        self.timeout = float(timeout)
+        self.retry = retry or RetrySettings()
+        self._sleep = sleep
+        self._rng = random.Random()
+        self._session = session or requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=MAX_CONNECTIONS)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+        headers = {
+            "wolkvox-token": token,
+            "User-Agent": f"airflow-provider-wolkvox/{__version__} python-requests/{requests.__version__}",
+            "Accept": "application/json",
+        }
+        server_header = server_id or endpoint.server_code
+        if server_header:
+            headers["wolkvox_server"] = server_header
+        self._session.headers.update(headers)
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"WolkvoxClient(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> WolkvoxClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ campaign.php
+
+    def create_campaign(self, spec: CampaignSpec) -> Campaign:
+        """Create a preview or predictive campaign and return it with its new id.
+
+        Not idempotent: retried only when the server provably did nothing; after an ambiguous
+        failure raises WolkvoxAmbiguousResultError ("the campaign may have been created").
+        """
+        answer = self._call(
+            "POST",
+            "campaign.php",
+            "create_campaign",
+            params={"type_campaign": spec.type_campaign.value},
+            body=spec.to_body(),
+            kind=CallKind.CREATE,
+        )
+        row = _first_row(answer.data)
+        # Wolkvox's old page spells the keys "id_campaing"/"name_campaing"; current answers do not.
+        campaign_id = row.get("id_campaign") or row.get("id_campaing")
+        if campaign_id in (None, ""):
+            raise WolkvoxInvalidResponseError(
+                "Wolkvox create_campaign answered success without a campaign id; the campaign may have "
+                f"been created. API message: {answer.msg!r}",
+                api="create_campaign",
+                status=answer.status,
+                api_code=answer.code,
+                api_message=answer.msg,
+            )
+        name = row.get("name_campaign") or row.get("name_campaing") or spec.campaign_name
+        return Campaign(
+            campaign_id=str(campaign_id),
+            campaign_name=str(name),
+            type_campaign=spec.type_campaign.value,
+            status="Stopped",
+            raw=row,
+        )
+
+    def add_records(
+        self,
+        type_campaign: CampaignType | str,
+        campaign_id: str | int,
+        records: Iterable[Mapping[str, Any]] | bytes,
+        *,
+        campaign_status: str | None = None,
+    ) -> UploadResult:
+        """Insert records into a campaign (add_record). At most 10,000 records per call.
+
+        ``records`` may be a list of dicts or an already encoded JSON array (bytes).
+        Not idempotent: see :meth:`create_campaign`.
+        """
+        kind = CampaignType.parse(type_campaign)
+        params = {"type_campaign": kind.value, "campaign_id": parse_id(campaign_id, "campaign_id")}
+        if campaign_status is not None:
+            params["campaign_status"] = parse_text(campaign_status, "campaign_status", required=True)
+        if isinstance(records, bytes):
+            body: bytes = records
+            count = None
+        else:
+            items = list(records)
+            count = len(items)
+            body = json.dumps(items, separators=(",", ":"), ensure_ascii=False).encode()
+        answer = self._call(
+            "POST", "campaign.php", "add_record", params=params, body=body, kind=CallKind.CREATE
+        )
+        row = _first_row(answer.data)
+
+        def number(key: str, default: int | None) -> int | None:
+            value = row.get(key)
+            return int(value) if value is not None and str(value).isdigit() else default
+
+        sent = number("total_sent", count)
+        accepted = number("total_added", sent)
+        rejected = number("total_rejected", None)
+        if rejected is None and sent is not None and accepted is not None:
+            rejected = sent - accepted
+        return UploadResult(sent or 0, accepted or 0, rejected or 0, answer.msg)
+
+    def start_campaign(self, type_campaign: CampaignType | str, campaign_id: str | int) -> str:
+        """Start (resume) dialing. Returns the API message."""
+        return self._campaign_action("PUT", "start", type_campaign, campaign_id)
+
+    def stop_campaign(self, type_campaign: CampaignType | str, campaign_id: str | int) -> str:
+        """Stop (pause) dialing. Returns the API message."""
+        return self._campaign_action("PUT", "stop", type_campaign, campaign_id)
+
+    def set_speed(self, type_campaign: CampaignType | str, campaign_id: str | int, speed: int | str) -> str:
+        """Set the dialing speed, 0-100."""
+        value = parse_id(speed, "speed")
+        if int(value) > 100:
+            raise WolkvoxValidationError(
+                "speed", f"{speed!r} is not accepted; give a whole number from 0 to 100"
+            )
+        return self._campaign_action(
+            "PUT", "speed", type_campaign, campaign_id, body={"speed": str(int(value))}
+        )
+
+    def clear_campaign(
+        self, type_campaign: CampaignType | str, campaign_id: str | int, *, result: str | None = None
+    ) -> str:
+        """Delete every record of a campaign, or only those whose result equals ``result``."""
+        extra = {}
+        if result is not None:
+            if result not in RECORD_RESULTS:
+                raise WolkvoxValidationError(
+                    "result", f"{result!r} is not accepted; use one of {', '.join(RECORD_RESULTS)}"
+                )
+            extra["result"] = result
+        return self._campaign_action("DELETE", "clear_campaign", type_campaign, campaign_id, extra=extra)
+
+    def remove_record(
+        self, type_campaign: CampaignType | str, campaign_id: str | int, customer_id: str
+    ) -> str:
+        """Delete the records with this ``customer_id`` (irreversible; rewrites report history)."""
+        customer = parse_text(customer_id, "customer_id", required=True)
+        return self._campaign_action(
+            "DELETE", "remove_record", type_campaign, campaign_id, body={"customer_id": customer}
+        )
+
+    def delete_campaign(self, type_campaign: CampaignType | str, campaign_id: str | int) -> str:
+        """Delete a campaign (irreversible)."""
+        return self._campaign_action("DELETE", "delete_campaign", type_campaign, campaign_id)
+
+    def find_record(
+        self, campaign_id: str | int, *, customer_phone: str | None = None, customer_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Records of a campaign matching a phone and/or a customer id."""
+        if not customer_phone and not customer_id:
+            raise WolkvoxValidationError("customer_phone", "give customer_phone, customer_id or both")
+        params = {"campaign_id": parse_id(campaign_id, "campaign_id")}
+        if customer_phone:
+            params["customer_phone"] = parse_text(customer_phone, "customer_phone", required=True)
+        if customer_id:
+            params["customer_id"] = parse_text(customer_id, "customer_id", required=True)
+        return _rows(self._call("GET", "campaign.php", "find_record", params=params).data)
+
+    # --------------------------------------------------------------- information.php
+
+    def list_campaigns(self) -> list[Campaign]:
+        """Every campaign of the operation (information.php?api=campaigns). Costs one call."""
+        answer = self._call("GET", "information.php", "campaigns")
+        return [Campaign.from_row(row) for row in _rows(answer.data)]
+
+    def get_campaign(self, campaign_id: str | int) -> Campaign:
+        """One campaign by id, from the campaign list; WolkvoxNotFoundError when absent."""
+        wanted = parse_id(campaign_id, "campaign_id")
+        for campaign in self.list_campaigns():
+            if campaign.campaign_id == wanted:
+                return campaign
+        raise WolkvoxNotFoundError(
+            f"Wolkvox campaign {wanted} was not found in the campaign list", api="campaigns"
+        )
+
+    def find_campaigns(
+        self, campaign_name: str, type_campaign: CampaignType | str | None = None
+    ) -> list[Campaign]:
+        """Campaigns whose name is exactly ``campaign_name`` (names are not unique in Wolkvox)."""
+        kind = CampaignType.parse(type_campaign).value if type_campaign is not None else None
+        return [
+            campaign
+            for campaign in self.list_campaigns()
+            if campaign.campaign_name == campaign_name and (kind is None or campaign.type_campaign == kind)
+        ]
+
+    def token_info(self) -> TokenInfo:
+        """Usage and remaining quota of the token (information.php?api=token_info). Costs one call."""
+        return TokenInfo.from_row(_first_row(self._call("GET", "information.php", "token_info").data))
+
+    # ---------------------------------------------------------------------- plumbing
+
+    def _campaign_action(
+        self,
+        method: str,
+        api: str,
+        type_campaign: CampaignType | str,
+        campaign_id: str | int,
+        *,
+        body: Any = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> str:
+        params = {
+            "type_campaign": CampaignType.parse(type_campaign).value,
+            "campaign_id": parse_id(campaign_id, "campaign_id"),
+            **(extra or {}),
+        }
+        return self._call(method, "campaign.php", api, params=params, body=body).msg
+
+    def url_for(self, module: str, api: str, params: Mapping[str, str] | None = None) -> str:
+        """The one place URLs are built: base URL, /api/v2/<module>?api=<api>&<params>."""
+        query = urllib.parse.urlencode({"api": api, **(params or {})})
+        return f"{self.base_url}/api/v2/{module}?{query}"
+
+    def _call(
+        self,
+        method: str,
+        module: str,
+        api: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        kind: CallKind = CallKind.IDEMPOTENT,
+    ) -> Envelope:
+        url = self.url_for(module, api, params)
+        payload: bytes | None
+        if body is None or isinstance(body, bytes):
+            payload = body
+        else:
+            payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json"} if payload is not None else None
+
+        def attempt() -> Envelope:
+            return self._send_once(method, url, api, payload, headers, kind)
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry.attempts),
+            wait=lambda state: backoff_seconds(
+                state.attempt_number,
+                state.outcome.exception() if state.outcome else None,
+                self.retry,
+                self._rng,
+            ),
+            retry=retry_if_exception(lambda exc: is_retryable(exc, kind)),
+            before_sleep=lambda state: log.warning(
+                "Wolkvox %s attempt %d of %d failed (%s); retrying in %.1f s",
+                api,
+                state.attempt_number,
+                self.retry.attempts,
+                state.outcome.exception() if state.outcome else "unknown error",
+                state.next_action.sleep if state.next_action else 0.0,
+            ),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        return retrying(attempt)
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        api: str,
+        payload: bytes | None,
+        headers: dict[str, str] | None,
+        kind: CallKind,
+    ) -> Envelope:
+        try:
+            response = self._session.request(method, url, data=payload, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            error = _transport_error(api, exc)
+            if kind is CallKind.CREATE and error.request_sent:
+                raise _ambiguous(api, str(error)) from exc
+            raise error from exc
+        try:
+            return self._parse(api, response)
+        except WolkvoxServerError as exc:
+            if kind is CallKind.CREATE and exc.status in AMBIGUOUS_STATUSES:
+                raise _ambiguous(api, str(exc), status=exc.status) from exc
+            raise
+
+    @staticmethod
+    def _parse(api: str, response: requests.Response) -> Envelope:
+        """Read the envelope ``{code, error, msg, data}``; raise the matching error on failure."""
+        status = response.status_code
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            text = excerpt(response.text)
+            if status >= 400:
+                raise classify(api, status, None, f"body is not JSON: {text!r}")
+            raise WolkvoxInvalidResponseError(
+                f"Wolkvox {api} answered HTTP {status} with a body that is not the JSON envelope: {text!r}",
+                api=api,
+                status=status,
+            )
+        code = data.get("code")
+        try:
+            body_status = int(code) if code is not None else None
+        except (TypeError, ValueError):
+            body_status = None
+        message = data.get("msg")
+        message = None if message is None else str(message)
+        # HTTP status is primary; an error code in the body of a 2xx answer still counts as an error.
+        effective = status if status >= 400 or not body_status or body_status < 400 else body_status
+        if effective >= 400:
+            raise classify(
+                api,
+                effective,
+                code,
+                message,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        return Envelope(status, code, message or "", data.get("data"))
+
+
+def _first_row(value: Any) -> dict[str, Any]:
+    rows = _rows(value)
+    return rows[0] if rows else {}
+
+
+def _rows(value: Any) -> list[dict[str, Any]]:
+    """``data`` as a list of objects: Wolkvox sends a list, a single object, or null."""
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [row for row in value if isinstance(row, dict)]
+    return []
+
+
+def _transport_error(api: str, exc: requests.RequestException) -> WolkvoxConnectionError:
+    sent = _request_was_sent(exc)
+    reason = type(exc).__name__
+    if isinstance(exc, requests.Timeout):
+        what = "no answer within the timeout" if sent else "could not connect within the timeout"
+        return WolkvoxTimeoutError(f"Wolkvox {api} failed: {what} ({reason})", request_sent=sent, api=api)
+    what = "the connection was dropped before an answer" if sent else "could not connect"
+    return WolkvoxConnectionError(f"Wolkvox {api} failed: {what} ({reason})", request_sent=sent, api=api)
+
+
+def _request_was_sent(exc: BaseException) -> bool:
+    """False only when the failure provably happened before the request left (no connection)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        name = type(item).__name__
+        if name in ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError"):
+            return False
+        if isinstance(item, BaseException):
+            stack.extend(item.args)
+            stack.extend([item.__cause__, item.__context__, getattr(item, "reason", None)])
+    return True
+
+
+def _ambiguous(api: str, cause: str, *, status: int | None = None) -> WolkvoxAmbiguousResultError:
+    thing = "campaign" if api == "create_campaign" else "records"
+    return WolkvoxAmbiguousResultError(
+        f"{cause}. The request may have reached Wolkvox, so the {thing} may have been created; "
+        "it was not sent again to avoid a duplicate. Check the campaign list before retrying.",
+        api=api,
+        status=status,
+    )
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "RECORD_RESULTS",
+    "Endpoint",
+    "UploadResult",
+    "WolkvoxClient",
+    "WolkvoxError",
+    "describe",
+    "resolve_server",
+]

@@ -1,0 +1,56 @@
+"""Provider metadata read by Airflow through the ``apache_airflow_provider`` entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_wolkvox import __version__
+
+#: The connection form, shared with the hook's legacy (Airflow 2) UI methods so both agree.
+HIDDEN_FIELDS = ["schema", "port", "login"]
+RELABELING = {"host": "Server", "password": "API token"}
+PLACEHOLDERS = {
+    "host": "0042",
+    "password": "the token from wolkvox Manager > Configuration > Integrations > Tokens",
+    "extra": '{"timeout": 75, "retry_attempts": 5}',
+}
+CONN_FIELDS: dict[str, dict[str, Any]] = {
+    "server_id": {
+        "label": "Server id header",
+        "description": "Value of the wolkvox_server header when Server is a URL (emulator, proxy). "
+        "Leave empty for a server code such as 0042.",
+        "schema": {"type": ["string", "null"], "pattern": "^[0-9A-Za-z]{0,16}$"},
+    },
+    "timeout": {
+        "label": "Timeout (seconds)",
+        "description": "How long to wait for an answer. Wolkvox stops calls after 60 s; default 75.",
+        "schema": {"type": ["number", "null"], "minimum": 1, "maximum": 3600},
+    },
+    "retry_attempts": {
+        "label": "HTTP attempts",
+        "description": "Tries per call, the first included, for failures that are safe to retry. Default 5.",
+        "schema": {"type": ["integer", "null"], "minimum": 1, "maximum": 20},
+    },
+}
+
+
+def get_provider_info() -> dict[str, Any]:
+    return {
+        "package-name": "airflow-provider-wolkvox",
+        "name": "Wolkvox",
+        "description": "Wolkvox contact-center campaigns: create, load contacts, start, stop and wait.",
+        "versions": [__version__],
+        "connection-types": [
+            {
+                "connection-type": "wolkvox",
+                "hook-class-name": "airflow_provider_wolkvox.hooks.wolkvox.WolkvoxHook",
+                "hook-name": "Wolkvox",
+                "ui-field-behaviour": {
+                    "hidden-fields": HIDDEN_FIELDS,
+                    "relabeling": RELABELING,
+                    "placeholders": PLACEHOLDERS,
+                },
+                "conn-fields": CONN_FIELDS,
+            }
+        ],
+    }

@@ -1,0 +1,186 @@
+"""WolkvoxHook: turns an Airflow ``wolkvox`` connection into a WolkvoxClient."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_wolkvox._compat import BaseHook
+from airflow_provider_wolkvox.client import (
+    DEFAULT_TIMEOUT,
+    Campaign,
+    CampaignSpec,
+    RetrySettings,
+    WolkvoxClient,
+    WolkvoxError,
+    WolkvoxValidationError,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
+
+#: Connection extra keys this hook reads; anything else is ignored.
+EXTRA_KEYS = (
+    "server_id",
+    "timeout",
+    "retry_attempts",
+    "retry_min_delay",
+    "retry_max_delay",
+    "retry_max_retry_after",
+    "allow_insecure_http",
+)
+
+
+class WolkvoxHook(BaseHook):
+    """Talk to the Wolkvox v2 API with the server and token of an Airflow connection.
+
+    The connection's Host is the operation's server (``0042``, or a URL such as
+    ``http://127.0.0.1:8765`` for the local emulator); its Password is the API token.
+    Extras: ``timeout``, ``retry_attempts``, ``retry_min_delay``, ``retry_max_delay``,
+    ``retry_max_retry_after``, ``server_id``, ``allow_insecure_http``.
+
+    :param wolkvox_conn_id: the connection id; ``wolkvox_default`` by default.
+    """
+
+    conn_name_attr = "wolkvox_conn_id"
+    default_conn_name = "wolkvox_default"
+    conn_type = "wolkvox"
+    hook_name = "Wolkvox"
+
+    def __init__(self, wolkvox_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.wolkvox_conn_id = wolkvox_conn_id
+
+    @cached_property
+    def connection(self) -> Connection:
+        """The Airflow connection, read on first use (never in ``__init__``, so DAG parsing stays offline)."""
+        return self.get_connection(self.wolkvox_conn_id)
+
+    @cached_property
+    def client(self) -> WolkvoxClient:
+        """A WolkvoxClient built from the connection; errors name the connection field at fault."""
+        conn = self.connection
+        extra = _extra(conn)
+        token = conn.password
+        if not token:
+            raise WolkvoxValidationError(
+                "password", f"connection {self.wolkvox_conn_id!r} has no API token in its Password field"
+            )
+        return WolkvoxClient(
+            conn.host or "",
+            token,
+            server_id=_text_or_none(extra.get("server_id")),
+            timeout=_number(extra, "timeout", DEFAULT_TIMEOUT),
+            retry=_retry_settings(extra),
+            allow_insecure_http=_flag(extra, "allow_insecure_http"),
+        )
+
+    def get_conn(self) -> WolkvoxClient:
+        """Return the WolkvoxClient for this connection (Airflow's usual hook entry point)."""
+        return self.client
+
+    def create_campaign(self, spec: CampaignSpec) -> Campaign:
+        """Create a campaign; see :meth:`WolkvoxClient.create_campaign`."""
+        return self.client.create_campaign(spec)
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Check host, token and IP allow-list with one read-only call (token_info costs 1 unit)."""
+        try:
+            info = self.client.token_info()
+        except WolkvoxError as exc:
+            return False, str(exc)
+        except Exception as exc:  # the UI shows the message; never let the test itself crash
+            return False, f"{type(exc).__name__}: {exc}"
+        if info.available is not None:
+            return True, f"Connected to {self.client.base_url}; {info.available} API calls left today"
+        return True, f"Connected to {self.client.base_url}"
+
+    # Airflow 2.x reads the connection form from these methods; Airflow 3.2+ reads the same data
+    # from get_provider_info() and skips them.
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        from airflow_provider_wolkvox.get_provider_info import HIDDEN_FIELDS, PLACEHOLDERS, RELABELING
+
+        return {"hidden_fields": HIDDEN_FIELDS, "relabeling": RELABELING, "placeholders": PLACEHOLDERS}
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import IntegerField, StringField
+        from wtforms.validators import NumberRange, Optional
+
+        from airflow_provider_wolkvox.get_provider_info import CONN_FIELDS
+
+        return {
+            "server_id": StringField(
+                lazy_gettext(CONN_FIELDS["server_id"]["label"]), widget=BS3TextFieldWidget()
+            ),
+            "timeout": IntegerField(
+                lazy_gettext(CONN_FIELDS["timeout"]["label"]),
+                validators=[Optional(), NumberRange(min=1, max=3600)],
+                widget=BS3TextFieldWidget(),
+            ),
+            "retry_attempts": IntegerField(
+                lazy_gettext(CONN_FIELDS["retry_attempts"]["label"]),
+                validators=[Optional(), NumberRange(min=1, max=20)],
+                widget=BS3TextFieldWidget(),
+            ),
+        }
+
+
+def _extra(conn: Connection) -> dict[str, Any]:
+    """The connection extra, reading the Airflow 2 form's ``extra__wolkvox__<key>`` spelling too."""
+    raw = conn.extra_dejson or {}
+    merged: dict[str, Any] = {}
+    for key in EXTRA_KEYS:
+        value = raw.get(key)
+        if value in (None, ""):
+            value = raw.get(f"extra__wolkvox__{key}")
+        if value not in (None, ""):
+            merged[key] = value
+    return merged
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _number(extra: dict[str, Any], key: str, default: float) -> float:
+    value = extra.get(key, default)
+    if isinstance(value, bool):
+        raise WolkvoxValidationError(key, f"{value!r} is not a number of seconds")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise WolkvoxValidationError(key, f"{value!r} in the connection extra is not a number") from None
+    if not number >= 0:
+        raise WolkvoxValidationError(key, f"{value!r} in the connection extra must not be negative")
+    return number
+
+
+def _flag(extra: dict[str, Any], key: str) -> bool:
+    value = extra.get(key, False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
+        return value.lower() in ("true", "yes", "1")
+    raise WolkvoxValidationError(key, f"{value!r} in the connection extra is not accepted; use true or false")
+
+
+def _retry_settings(extra: dict[str, Any]) -> RetrySettings:
+    defaults = RetrySettings()
+    attempts = extra.get("retry_attempts", defaults.attempts)
+    if isinstance(attempts, bool) or not str(attempts).isdigit() or not 1 <= int(attempts) <= 20:
+        raise WolkvoxValidationError(
+            "retry_attempts", f"{attempts!r} is not accepted; give a whole number 1-20"
+        )
+    try:
+        return RetrySettings(
+            attempts=int(attempts),
+            min_delay=_number(extra, "retry_min_delay", defaults.min_delay),
+            max_delay=_number(extra, "retry_max_delay", defaults.max_delay),
+            max_retry_after=_number(extra, "retry_max_retry_after", defaults.max_retry_after),
+        )
+    except ValueError as exc:
+        raise WolkvoxValidationError("retry_min_delay", str(exc)) from None
