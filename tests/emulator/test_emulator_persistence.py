@@ -1,0 +1,82 @@
+"""SQLite state file: campaigns and records survive a restart; the console script serves."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+from emulator_helpers import Api, assert_envelope, records
+
+from airflow_provider_wolkvox.emulator import run_emulator
+
+
+def test_state_survives_restart(tmp_path: Path) -> None:
+    state_file = str(tmp_path / "wolkvox.db")
+    tokens = {"t": 1000}
+    with run_emulator(tokens=tokens, state_file=state_file) as emu:
+        api = Api(emu.url, token="t")
+        first = api.create("kept", campaign_description="d", opt1="Balance")
+        second = api.create("deleted")
+        api.add(first, [*records(3), *records(2, start=3, result="busy")])
+        api.campaign("PUT", "start", type_campaign="predictive", campaign_id=first)
+        api.campaign("PUT", "speed", json={"speed": "40"}, type_campaign="predictive", campaign_id=first)
+        api.campaign(
+            "DELETE",
+            "remove_record",
+            json={"customer_id": "C0"},
+            type_campaign="predictive",
+            campaign_id=first,
+        )
+        api.campaign("DELETE", "clear_campaign", type_campaign="predictive", campaign_id=first, result="busy")
+        api.campaign("DELETE", "delete_campaign", type_campaign="predictive", campaign_id=second)
+        before = emu.state()["campaigns"]
+
+    with run_emulator(tokens=tokens, state_file=state_file) as emu:
+        api = Api(emu.url, token="t")
+        assert emu.state()["campaigns"] == before
+        row = api.campaigns()[0]
+        assert (row["campaign_id"], row["status"], row["speed"], row["records"]) == (
+            first,
+            "Started",
+            "40",
+            "2",
+        )
+        assert [r["customer_id"] for r in before[0]["records"]] == ["C1", "C2"]
+        assert api.create("new") == "1003"  # ids are never reused
+
+
+def test_console_script(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "airflow_provider_wolkvox.emulator",
+        "--port",
+        "0",
+        "--token",
+        "cli-token",
+        "--token",
+        "other:5",
+        "--state",
+        str(tmp_path / "s.db"),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line.startswith("Wolkvox emulator listening on http://127.0.0.1:"), line
+        url = line.rsplit(" ", 1)[1]
+        assert requests.get(f"{url}/_emulator/health", timeout=5).status_code == 200
+        assert_envelope(Api(url, token="cli-token").info("campaigns"), 200)
+        info = Api(url, token="other").info("token_info").json()["data"][0]
+        assert info["token_limit"] == "5"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
