@@ -56,6 +56,16 @@ Behaviours chosen where the vendor documentation is silent or ambiguous:
 - information campaigns: one row per campaign of the operation, every value a string,
   ``dial_mode`` "autopilot".
 - Paths outside ``/api/v2/`` and ``/_emulator/`` answer 404.
+- Concurrency: ``peak_in_flight`` in /_emulator/state counts every concurrent call on a token,
+  including the rejected 3rd one, so a peak above 2 proves a client overran the limit.
+
+Test controls (no token needed): ``GET /_emulator/health``, ``GET /_emulator/state[?records=false]``,
+``GET|POST|DELETE /_emulator/faults`` (``{"api", "times", "status", "body", "latency", "action",
+"headers", "retry_after"}``; actions ``respond``, ``drop_before``, ``drop_after``,
+``apply_then_sleep``, ``delay``), ``POST /_emulator/latency {"seconds"}``,
+``POST /_emulator/maintenance {"enabled"}``, ``POST /_emulator/reset``; the same from Python
+with ``inject_fault()``, ``clear_faults()``, ``set_latency()``, ``set_maintenance()``,
+``reset()``, ``state()``.
 """
 
 from __future__ import annotations

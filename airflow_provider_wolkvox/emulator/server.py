@@ -127,6 +127,7 @@ class WolkvoxEmulator:
     def start(self) -> WolkvoxEmulator:
         if self._httpd is not None:
             return self
+        self.store.reopen()
         self._httpd = _Server((self.host, self._requested_port), _Handler, self)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -179,6 +180,12 @@ class WolkvoxEmulator:
     ) -> Fault:
         """Make the next ``times`` calls to ``api`` ("*" = any) misbehave (see faults.py)."""
         return self.faults.add(Fault(api, times, status, body, latency, action, dict(headers or {})))
+
+    def add_token(self, token: str, daily_quota: int = 100_000) -> None:
+        """Accept another ``wolkvox-token`` (or change a token's daily quota)."""
+        if not token:
+            raise ValueError("a token cannot be empty")
+        self.tokens[token] = int(daily_quota)
 
     def clear_faults(self) -> None:
         self.faults.clear()

@@ -85,15 +85,34 @@ class Store:
         self.lock = threading.Lock()
         self._servers: dict[str, dict[str, Campaign]] = {}
         self._next_id = FIRST_CAMPAIGN_ID
+        self._state_file = state_file
         self._db: sqlite3.Connection | None = None
         if state_file:
-            self._db = sqlite3.connect(state_file, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._create_tables()
+            self._open()
             self._load()
 
     # --- persistence -------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        assert self._state_file
+        db = self._db = sqlite3.connect(self._state_file, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        self._create_tables()
+        return db
+
+    def reopen(self) -> None:
+        """Reconnect after close() (an emulator started again); memory stays the truth."""
+        with self.lock:
+            if self._state_file and self._db is None:
+                db = self._open()
+                with db:
+                    db.execute("DELETE FROM records")
+                    db.execute("DELETE FROM campaigns")
+                for campaigns in self._servers.values():
+                    for campaign in campaigns.values():
+                        self._save_campaign(campaign)
+                        self._save_records(campaign, campaign.records)
 
     def _create_tables(self) -> None:
         assert self._db is not None
@@ -137,10 +156,22 @@ class Store:
             )
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('next_id', ?)", (str(self._next_id),))
 
+    def _save_records(self, campaign: Campaign, records: list[dict[str, Any]]) -> None:
+        assert self._db is not None
+        rows = [
+            (campaign.campaign_id, _s(r.get("customer_id")), _s(r.get("result")), json.dumps(r))
+            for r in records
+        ]
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO records (campaign_id, customer_id, result, data) VALUES (?, ?, ?, ?)", rows
+            )
+
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        with self.lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
     # --- queries and changes (callers do not hold the lock) -----------------------------
 

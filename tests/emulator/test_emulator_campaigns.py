@@ -226,7 +226,7 @@ def test_delete_campaign(api: Api) -> None:
 
 
 def test_token_info(emu: WolkvoxEmulator) -> None:
-    emu.tokens["other"] = 50
+    emu.add_token("other", 50)
     other = Api(emu.url, token="other")
     other.info("campaigns")
     api = Api(emu.url)

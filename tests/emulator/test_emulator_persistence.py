@@ -11,7 +11,7 @@ from pathlib import Path
 import requests
 from emulator_helpers import Api, assert_envelope, records
 
-from airflow_provider_wolkvox.emulator import run_emulator
+from airflow_provider_wolkvox.emulator import WolkvoxEmulator, run_emulator
 
 
 def test_state_survives_restart(tmp_path: Path) -> None:
@@ -80,3 +80,23 @@ def test_console_script(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_same_instance_restarts_with_its_state(tmp_path: Path) -> None:
+    state_file = str(tmp_path / "again.db")
+    emu = WolkvoxEmulator(tokens={"t": 100}, state_file=state_file)
+    with emu:
+        api = Api(emu.url, token="t")
+        cid = api.create("one")
+    with emu:  # started again: same state, still written through
+        api = Api(emu.url, token="t")
+        assert [r["campaign_id"] for r in api.campaigns()] == [cid]
+        api.add(cid, records(2))
+    with run_emulator(tokens={"t": 100}, state_file=state_file) as fresh:
+        assert Api(fresh.url, token="t").campaigns()[0]["records"] == "2"
+
+
+def test_add_token(emu: WolkvoxEmulator) -> None:
+    emu.add_token("late", 1)
+    assert_envelope(Api(emu.url, token="late").info("token_info"), 200)
+    assert_envelope(Api(emu.url, token="late").info("token_info"), 403, "TOKEN LIMIT EXCEEDED")
