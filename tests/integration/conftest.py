@@ -1,0 +1,71 @@
+"""Whole-DAG runs: a real Airflow CLI in a throwaway AIRFLOW_HOME, talking to the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_wolkvox.emulator import WolkvoxEmulator
+from airflow_provider_wolkvox.emulator.pytest_plugin import TEST_TOKEN
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE_DAGS = REPO / "example_dags"
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite Airflow home with the `wolkvox` pool, shared by every DAG run."""
+    home = tmp_path_factory.mktemp("airflow-home")
+    env = _base_env(home)
+    for command in (
+        ["db", "migrate"],
+        ["pools", "set", "wolkvox", "2", "Wolkvox: 2 requests in flight per token"],
+    ):
+        subprocess.run([AIRFLOW, *command], env=env, check=True, capture_output=True, timeout=300)
+    return home
+
+
+def _base_env(home: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(EXAMPLE_DAGS),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
+    )
+    return env
+
+
+@pytest.fixture
+def run_dag(
+    airflow_home: Path, wolkvox_emulator: WolkvoxEmulator
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run `airflow dags test <dag_id>` with `wolkvox_default` pointing at the emulator."""
+
+    def run(dag_id: str, *, logical_date: str = "2026-11-28", extra_env: dict[str, str] | None = None):
+        env = _base_env(airflow_home)
+        env["AIRFLOW_CONN_WOLKVOX_DEFAULT"] = json.dumps(
+            {
+                "conn_type": "wolkvox",
+                "host": wolkvox_emulator.url,
+                "password": TEST_TOKEN,
+                "extra": {"server_id": "0042", "retry_min_delay": 0.05, "retry_max_delay": 0.2},
+            }
+        )
+        env.update(extra_env or {})
+        return subprocess.run(
+            [AIRFLOW, "dags", "test", dag_id, logical_date],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    return run

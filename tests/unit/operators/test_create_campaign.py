@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import datetime
+from unittest.mock import MagicMock
+
+import pytest
+
+from airflow_provider_wolkvox._compat import AirflowFailException
+from airflow_provider_wolkvox.client import WolkvoxServerError
+from airflow_provider_wolkvox.operators.campaign import CreateCampaignOperator
+
+CREATE_URL = "https://wv0042.wolkvox.com/api/v2/campaign.php?api=create_campaign"
+CREATED = {
+    "code": 201,
+    "error": None,
+    "msg": "The 1234 campaign_id has been created successfully",
+    "data": [{"id_campaign": "1234", "name_campaign": "Outbound 2026-11-28"}],
+}
+GOOD = {"type_campaign": "predictive", "campaign_name": "Outbound", "skill_id": 12}
+
+
+@pytest.fixture
+def connection(set_connection):
+    # No waiting between HTTP retries in unit tests.
+    return set_connection(extra={"retry_min_delay": 0, "retry_max_delay": 0, "retry_attempts": 3})
+
+
+def make(**overrides):
+    return CreateCampaignOperator(task_id="create", **{**GOOD, **overrides})
+
+
+def test_create_sends_the_documented_request_and_returns_the_id(connection, requests_mock):
+    requests_mock.post(CREATE_URL, status_code=201, json=CREATED)
+    op = make(
+        campaign_description="Daily rollout",
+        start_time="08:00",
+        end_time=datetime.time(18, 30),
+        opts=["Plan", "Debt"],
+        amd="col",
+        enable_edition=True,
+    )
+    ti = MagicMock()
+
+    assert op.execute({"ti": ti}) == "1234"
+
+    request = requests_mock.last_request
+    assert request.method == "POST"
+    assert request.url == CREATE_URL + "&type_campaign=predictive"
+    assert request.headers["wolkvox-token"] == "tok-SECRET-0123456789"
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.json() == {
+        "campaign_name": "Outbound",
+        "campaign_description": "Daily rollout",
+        "skill_id": "12",
+        "start_time": "080000",
+        "end_time": "183000",
+        "opt1": "Plan",
+        "opt2": "Debt",
+        "amd": "COL",
+        "enable_edition": "yes",
+    }
+    ti.xcom_push.assert_called_once_with(key="campaign_name", value="Outbound 2026-11-28")
+
+
+def test_preview_campaign_sends_no_dialing_window(connection, requests_mock):
+    requests_mock.post(CREATE_URL, status_code=201, json=CREATED)
+    make(type_campaign="Preview").execute({"ti": MagicMock()})
+    assert "type_campaign=preview" in requests_mock.last_request.url
+    assert set(requests_mock.last_request.json()) == {
+        "campaign_name",
+        "campaign_description",
+        "skill_id",
+        "enable_edition",
+    }
+
+
+def test_every_argument_is_templated_and_rendered_before_validation(connection, requests_mock):
+    requests_mock.post(CREATE_URL, status_code=201, json=CREATED)
+    op = make(
+        type_campaign="{{ params.kind }}",
+        campaign_name="Outbound {{ ds }}",
+        skill_id="{{ params.skill }}",
+        campaign_description="run {{ run_id }}",
+        start_time="{{ params.start }}",
+        end_time="18:00",
+        opts=["Plan {{ ds }}"],
+        amd="{{ params.amd }}",
+        enable_edition="{{ params.edit }}",
+        wolkvox_conn_id="{{ params.conn }}",
+    )
+    op.render_template_fields(
+        {
+            "ds": "2026-11-28",
+            "run_id": "manual_1",
+            "params": {
+                "kind": "predictive",
+                "skill": "7",
+                "start": "0800",
+                "amd": "mex",
+                "edit": "no",
+                "conn": "wolkvox_default",
+            },
+        }
+    )
+    assert op.campaign_name == "Outbound 2026-11-28"
+    assert op.opts == ["Plan 2026-11-28"]
+    with pytest.raises(AirflowFailException, match="start_time"):  # "0800" is not HHMMSS
+        op.execute({"ti": MagicMock()})
+    assert requests_mock.call_count == 0
+
+    op.start_time = "08:00"
+    assert op.execute({"ti": MagicMock()}) == "1234"
+    body = requests_mock.last_request.json()
+    assert body["campaign_name"] == "Outbound 2026-11-28"
+    assert body["skill_id"] == "7"
+    assert body["amd"] == "MEX"
+
+
+def test_template_fields_cover_every_argument():
+    assert set(CreateCampaignOperator.template_fields) == {
+        "type_campaign",
+        "campaign_name",
+        "campaign_description",
+        "skill_id",
+        "start_time",
+        "end_time",
+        "opts",
+        "amd",
+        "enable_edition",
+        "wolkvox_conn_id",
+    }
+
+
+def test_arguments_are_keyword_only():
+    with pytest.raises(TypeError):
+        CreateCampaignOperator("create", "predictive", "x", 1)  # type: ignore[misc]
+
+
+BAD_INPUTS = [
+    ({"type_campaign": "progressive"}, "type_campaign"),
+    ({"type_campaign": ""}, "type_campaign"),
+    ({"type_campaign": None}, "type_campaign"),
+    ({"campaign_name": ""}, "campaign_name"),
+    ({"campaign_name": "   "}, "campaign_name"),
+    ({"campaign_name": "two\nlines"}, "campaign_name"),
+    ({"campaign_name": None}, "campaign_name"),
+    ({"skill_id": "abc"}, "skill_id"),
+    ({"skill_id": "-3"}, "skill_id"),
+    ({"skill_id": True}, "skill_id"),
+    ({"skill_id": 1.5}, "skill_id"),
+    ({"start_time": "08:00"}, "end_time"),
+    ({"end_time": "18:00"}, "start_time"),
+    ({"start_time": "25:00", "end_time": "18:00"}, "start_time"),
+    ({"start_time": "08:00", "end_time": "8pm"}, "end_time"),
+    ({"type_campaign": "preview", "start_time": "08:00", "end_time": "18:00"}, "start_time"),
+    ({"amd": "USA"}, "amd"),
+    ({"type_campaign": "preview", "amd": "COL"}, "amd"),
+    ({"opts": [f"c{i}" for i in range(13)]}, "opts"),
+    ({"opts": {"opt13": "x"}}, "opts"),
+    ({"opts": "Plan,Debt"}, "opts"),
+    ({"opts": [""]}, "opts[opt1]"),
+    ({"enable_edition": "maybe"}, "enable_edition"),
+    ({"campaign_description": "a\x00b"}, "campaign_description"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "field"), BAD_INPUTS)
+def test_bad_input_fails_the_task_naming_the_field_before_any_request(
+    connection, requests_mock, overrides, field
+):
+    with pytest.raises(AirflowFailException) as info:
+        make(**overrides).execute({"ti": MagicMock()})
+    assert f"Invalid {field}:" in str(info.value)
+    assert requests_mock.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "msg"),
+    [
+        (400, "SOME PARAMETERS ARE REQUIRED"),
+        (401, "PLEASE ENTER THE WOLKVOX-TOKEN"),
+        (403, "PLEASE VALIDATE TOKEN"),
+        (403, "TOKEN LIMIT EXCEEDED"),
+    ],
+)
+def test_errors_a_retry_cannot_fix_fail_without_retries(connection, requests_mock, status, msg):
+    requests_mock.post(CREATE_URL, status_code=status, json={"code": status, "error": "X", "msg": msg})
+    with pytest.raises(AirflowFailException, match=msg) as info:
+        make().execute({"ti": MagicMock()})
+    assert "tok-SECRET" not in str(info.value)
+    assert requests_mock.call_count == 1
+
+
+def test_transient_errors_raise_ordinary_errors_so_task_retries_apply(connection, requests_mock):
+    requests_mock.post(CREATE_URL, status_code=503, json={"code": 503, "error": "X", "msg": "busy"})
+    with pytest.raises(WolkvoxServerError):
+        make().execute({"ti": MagicMock()})
+    assert requests_mock.call_count == 3  # retry_attempts from the connection extra
+
+
+def test_an_ambiguous_failure_fails_the_task_saying_the_campaign_may_exist(connection, requests_mock):
+    requests_mock.post(CREATE_URL, status_code=504, text="<html>Gateway Timeout</html>")
+    with pytest.raises(AirflowFailException, match="may have been created"):
+        make().execute({"ti": MagicMock()})
+    assert requests_mock.call_count == 1
+
+
+def test_success_is_logged_in_one_line(connection, requests_mock, capsys, caplog):
+    requests_mock.post(CREATE_URL, status_code=201, json=CREATED)
+    make().execute({"ti": MagicMock()})
+    # Airflow 3 task loggers write through structlog to stdout; Airflow 2 through logging.
+    logged = capsys.readouterr().out + caplog.text
+    assert "Created predictive campaign 1234 'Outbound 2026-11-28'" in logged
+    assert "tok-SECRET" not in logged

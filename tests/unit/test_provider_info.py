@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from pathlib import Path
+
+import airflow
+import jsonschema
+import pytest
+
+from airflow_provider_wolkvox import __version__
+from airflow_provider_wolkvox.get_provider_info import get_provider_info
+
+AIRFLOW_DIR = Path(airflow.__file__).parent
+
+
+def test_provider_info_is_valid_against_airflows_runtime_schema():
+    schema = json.loads((AIRFLOW_DIR / "provider_info.schema.json").read_text())
+    jsonschema.validate(get_provider_info(), schema)
+
+
+def test_connection_form_is_valid_against_the_provider_yaml_schema():
+    path = AIRFLOW_DIR / "provider.yaml.schema.json"
+    if not path.exists():
+        pytest.skip("this Airflow does not ship provider.yaml.schema.json")
+    schema = json.loads(path.read_text())
+    item_schema = schema["properties"]["connection-types"]["items"]
+    for conn_type in get_provider_info()["connection-types"]:
+        for key in ("ui-field-behaviour", "conn-fields"):
+            jsonschema.validate(conn_type[key], item_schema["properties"][key])
+
+
+def test_provider_info_names_the_distribution_and_version():
+    info = get_provider_info()
+    assert info["package-name"] == "airflow-provider-wolkvox"
+    assert info["versions"] == [__version__]
+    assert metadata.version("airflow-provider-wolkvox") == __version__
+
+
+def test_entry_point_is_registered_for_airflow_discovery():
+    points = metadata.entry_points(group="apache_airflow_provider")
+    ours = [ep for ep in points if ep.value.startswith("airflow_provider_wolkvox")]
+    assert len(ours) == 1
+    assert ours[0].load()() == get_provider_info()
+
+
+def test_connection_type_points_at_the_hook():
+    conn_type = get_provider_info()["connection-types"][0]
+    assert conn_type["connection-type"] == "wolkvox"
+    module, _, name = conn_type["hook-class-name"].rpartition(".")
+    hook = getattr(__import__(module, fromlist=[name]), name)
+    assert hook.conn_type == "wolkvox"
+    assert hook.hook_name == conn_type["hook-name"]
+    assert conn_type["ui-field-behaviour"]["relabeling"] == {"host": "Server", "password": "API token"}
+    assert conn_type["ui-field-behaviour"]["placeholders"]["host"] == "0042"
+    assert set(conn_type["ui-field-behaviour"]["hidden-fields"]) == {"schema", "port", "login"}
