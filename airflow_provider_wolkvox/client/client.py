@@ -506,10 +506,11 @@ class WolkvoxClient:
             data = response.json()
         except ValueError:
             data = None
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if not isinstance(data, dict):
             text = excerpt(response.text)
             if status >= 400:
-                raise classify(api, status, None, f"body is not JSON: {text!r}")
+                raise classify(api, status, None, f"body is not JSON: {text!r}", retry_after=retry_after)
             raise WolkvoxInvalidResponseError(
                 f"Wolkvox {api} answered HTTP {status} with a body that is not the JSON envelope: {text!r}",
                 api=api,
@@ -525,13 +526,7 @@ class WolkvoxClient:
         # HTTP status is primary; an error code in the body of a 2xx answer still counts as an error.
         effective = status if status >= 400 or not body_status or body_status < 400 else body_status
         if effective >= 400:
-            raise classify(
-                api,
-                effective,
-                code,
-                message,
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
+            raise classify(api, effective, code, message, retry_after=retry_after)
         return Envelope(status, code, message or "", data.get("data"))
 
 

@@ -51,7 +51,14 @@ class WolkvoxValidationError(WolkvoxError, ValueError):
 
 
 class WolkvoxAPIError(WolkvoxError):
-    """Wolkvox answered with an error status."""
+    """Wolkvox answered with an error status.
+
+    ``retry_after`` is the wait in seconds the server asked for (a Retry-After header), if any.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
 
 
 class WolkvoxBadRequestError(WolkvoxAPIError):
@@ -79,14 +86,7 @@ class WolkvoxQuotaExceededError(WolkvoxAPIError):
 
 
 class WolkvoxThrottledError(WolkvoxAPIError):
-    """The server refused the call before doing anything and asks to come back later.
-
-    ``retry_after`` is the wait in seconds the server asked for, when it said so.
-    """
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
+    """The server refused the call before doing anything and asks to come back later."""
 
 
 class WolkvoxConcurrencyLimitError(WolkvoxThrottledError):
@@ -186,6 +186,7 @@ def classify(
         "status": status,
         "api_code": api_code,
         "api_message": api_message,
+        "retry_after": retry_after,
     }
     text = (api_message or "").upper()
     if status == 401:
@@ -196,12 +197,12 @@ def classify(
         if "TOKEN LIMIT" in text:
             return WolkvoxQuotaExceededError(message, **kwargs)
         if "SIMULTANEOUS" in text:
-            return WolkvoxConcurrencyLimitError(message, retry_after=retry_after, **kwargs)
-        return WolkvoxMaintenanceError(message, retry_after=retry_after, **kwargs)
+            return WolkvoxConcurrencyLimitError(message, **kwargs)
+        return WolkvoxMaintenanceError(message, **kwargs)
     if status == 404:
         return WolkvoxNotFoundError(message, **kwargs)
     if status == 429:
-        return WolkvoxRateLimitError(message, retry_after=retry_after, **kwargs)
+        return WolkvoxRateLimitError(message, **kwargs)
     if status >= 500:
         return WolkvoxServerError(message, **kwargs)
     if status >= 400:

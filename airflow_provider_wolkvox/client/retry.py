@@ -80,4 +80,4 @@ def backoff_seconds(
     if retry_after is not None:
         return min(float(retry_after), settings.max_retry_after)
     ceiling = min(settings.max_delay, settings.min_delay * 2 ** (retry_number - 1))
-    return rng.uniform(ceiling / 2, ceiling)
+    return rng.uniform(max(settings.min_delay, ceiling / 2), ceiling)

@@ -270,11 +270,6 @@ def test_retry_after_as_an_http_date_waits_until_that_date(
     assert 17 <= sleeps[0] <= 20.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: WolkvoxClient._parse drops Retry-After when the error body is not JSON "
-    "(classify() is called without retry_after), so a proxy's plain-text 429 falls back to backoff",
-)
 def test_retry_after_on_a_plain_text_429_sets_the_wait(
     make_client: Any, requests_mock: Any, sleeps: list[float]
 ) -> None:
@@ -290,6 +285,20 @@ def test_retry_after_on_a_plain_text_429_sets_the_wait(
     client.token_info()
 
     assert sleeps == [7]
+
+
+def test_retry_after_on_a_503_sets_the_wait(
+    make_client: Any, requests_mock: Any, sleeps: list[float]
+) -> None:
+    requests_mock.get(
+        TOKEN_INFO_URL,
+        [
+            {"status_code": 503, "text": "Service Unavailable", "headers": {"Retry-After": "5"}},
+            {"json": TOKEN_INFO_OK},
+        ],
+    )
+    make_client(attempts=3).token_info()
+    assert sleeps == [5]
 
 
 def _delays_without_retry_after(make_client: Any, requests_mock: Any, sleeps: list[float]) -> list[float]:
@@ -311,11 +320,6 @@ def test_backoff_without_retry_after_grows_then_stops_at_max_delay(
     assert max(delays) <= 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: retry.backoff_seconds jitters in [ceiling/2, ceiling], so the first wait is "
-    "below RetrySettings.min_delay (0.5-1 s for min_delay=1)",
-)
 def test_backoff_without_retry_after_stays_within_min_and_max_delay(
     make_client: Any, requests_mock: Any, sleeps: list[float]
 ) -> None:
