@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime
 
-from airflow.sdk import dag, task
+try:  # Airflow 3
+    from airflow.sdk import dag, task
+except ImportError:  # Airflow 2.10 / 2.11; drop this fallback if you only run Airflow 3
+    from airflow.decorators import dag, task
 
 from airflow_provider_wolkvox.operators.campaign import CreateCampaignOperator
 

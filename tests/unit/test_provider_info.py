@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 
 from airflow_provider_wolkvox import __version__
+from airflow_provider_wolkvox._compat import AIRFLOW_V_3
 from airflow_provider_wolkvox.get_provider_info import get_provider_info
 
 AIRFLOW_DIR = Path(airflow.__file__).parent
@@ -24,10 +25,12 @@ def test_connection_form_is_valid_against_the_provider_yaml_schema():
     if not path.exists():
         pytest.skip("this Airflow does not ship provider.yaml.schema.json")
     schema = json.loads(path.read_text())
-    item_schema = schema["properties"]["connection-types"]["items"]
+    known = schema["properties"]["connection-types"]["items"]["properties"]
+    if "conn-fields" not in known:
+        pytest.skip("this Airflow's schema predates declarative connection forms (Airflow < 3.2)")
     for conn_type in get_provider_info()["connection-types"]:
         for key in ("ui-field-behaviour", "conn-fields"):
-            jsonschema.validate(conn_type[key], item_schema["properties"][key])
+            jsonschema.validate(conn_type[key], known[key])
 
 
 def test_provider_info_names_the_distribution_and_version():
@@ -54,3 +57,16 @@ def test_connection_type_points_at_the_hook():
     assert conn_type["ui-field-behaviour"]["relabeling"] == {"host": "Server", "password": "API token"}
     assert conn_type["ui-field-behaviour"]["placeholders"]["host"] == "0042"
     assert set(conn_type["ui-field-behaviour"]["hidden-fields"]) == {"schema", "port", "login"}
+
+
+@pytest.mark.skipif(AIRFLOW_V_3, reason="Airflow 2 builds the connection form from the hook's methods")
+def test_airflow2_registers_the_legacy_form_widgets_and_behaviour():
+    from airflow.providers_manager import ProvidersManager
+
+    manager = ProvidersManager()
+    widgets = manager.connection_form_widgets
+    for field in ("server_id", "timeout", "retry_attempts"):
+        assert f"extra__wolkvox__{field}" in widgets
+    behaviour = manager.field_behaviours["wolkvox"]
+    assert behaviour["relabeling"] == {"host": "Server", "password": "API token"}
+    assert set(behaviour["hidden_fields"]) == {"schema", "port", "login"}

@@ -5,7 +5,7 @@ from unittest.mock import MagicMock
 
 import pytest
 
-from airflow_provider_wolkvox._compat import AirflowFailException
+from airflow_provider_wolkvox._compat import AirflowException, AirflowFailException
 from airflow_provider_wolkvox.client import WolkvoxServerError
 from airflow_provider_wolkvox.operators.campaign import CreateCampaignOperator
 
@@ -132,7 +132,8 @@ def test_template_fields_cover_every_argument():
 
 
 def test_arguments_are_keyword_only():
-    with pytest.raises(TypeError):
+    # Airflow 3 refuses positional arguments with TypeError, Airflow 2 with AirflowException.
+    with pytest.raises((TypeError, AirflowException)):
         CreateCampaignOperator("create", "predictive", "x", 1)  # type: ignore[misc]
 
 
