@@ -79,6 +79,23 @@ class WolkvoxHook(BaseHook):
         """Return the WolkvoxClient for this connection (Airflow's usual hook entry point)."""
         return self.client
 
+    async def aget_client(self) -> WolkvoxClient:
+        """The client, with the connection read the async-safe way (for triggers).
+
+        The sync ``get_connection`` must not run inside the triggerer's event loop; this fills the
+        same ``connection`` cache slot from ``aget_connection`` (Airflow 3.2+) or, elsewhere, from
+        ``get_connection`` in a worker thread. Building the client itself does no I/O.
+        """
+        if "connection" not in self.__dict__:
+            if hasattr(BaseHook, "aget_connection"):
+                conn = await self.aget_connection(self.wolkvox_conn_id)
+            else:  # pragma: no cover - Airflow 2.x
+                import asyncio
+
+                conn = await asyncio.to_thread(self.get_connection, self.wolkvox_conn_id)
+            self.__dict__["connection"] = conn
+        return self.client
+
     def create_campaign(self, spec: CampaignSpec) -> Campaign:
         """Create a campaign; see :meth:`WolkvoxClient.create_campaign`."""
         return self.client.create_campaign(spec)

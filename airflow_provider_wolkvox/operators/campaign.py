@@ -109,3 +109,177 @@ class CreateCampaignOperator(WolkvoxBaseOperator):
         if ti is not None:
             ti.xcom_push(key="campaign_name", value=campaign.campaign_name)
         return campaign.campaign_id
+
+
+class _CampaignActionOperator(WolkvoxBaseOperator):
+    """One call on an existing campaign; subclasses say which. Returns the campaign id.
+
+    :param campaign_id: the campaign's id, typically ``create.output`` (templated).
+    :param type_campaign: ``preview`` or ``predictive``, any case (templated).
+    :param wolkvox_conn_id: the Wolkvox connection, ``wolkvox_default`` by default (templated).
+    """
+
+    template_fields: Sequence[str] = ("campaign_id", "type_campaign", "wolkvox_conn_id")
+    ui_color = "#e8f4fd"
+    #: past tense for the log line, e.g. "Started"
+    done = ""
+
+    def __init__(
+        self,
+        *,
+        campaign_id: str | int,
+        type_campaign: str,
+        wolkvox_conn_id: str = DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(wolkvox_conn_id=wolkvox_conn_id, **kwargs)
+        self.campaign_id = campaign_id
+        self.type_campaign = type_campaign
+
+    def execute(self, context: Context) -> str:
+        from airflow_provider_wolkvox.client.models import CampaignType, parse_id
+
+        with fail_fast_on_permanent_errors():
+            # Validated here, after rendering, and before any request.
+            kind = CampaignType.parse(self.type_campaign)
+            campaign_id = parse_id(self.campaign_id, "campaign_id")
+            self.validate()
+            message = self.act(kind.value, campaign_id)
+        if message is not None:
+            self.log.info("%s %s campaign %s: %s", self.done, kind.value, campaign_id, message)
+        return campaign_id
+
+    def validate(self) -> None:
+        """Check the subclass's own arguments; raise WolkvoxValidationError naming the bad one."""
+
+    def act(self, type_campaign: str, campaign_id: str) -> str | None:
+        """Make the call and return the API message (None when a subclass logged already)."""
+        raise NotImplementedError
+
+
+class StartCampaignOperator(_CampaignActionOperator):
+    """Start (resume) dialing a Wolkvox campaign; returns the campaign id.
+
+    Starting a started campaign is harmless, so Airflow's retries are safe.
+
+    :param campaign_id: the campaign's id, typically ``create.output`` (templated).
+    :param type_campaign: ``preview`` or ``predictive``, any case (templated).
+    :param wolkvox_conn_id: the Wolkvox connection, ``wolkvox_default`` by default (templated).
+    """
+
+    done = "Started"
+
+    def act(self, type_campaign: str, campaign_id: str) -> str:
+        return self.hook.get_conn().start_campaign(type_campaign, campaign_id)
+
+
+class StopCampaignOperator(_CampaignActionOperator):
+    """Stop (pause) dialing a Wolkvox campaign; returns the campaign id.
+
+    :param campaign_id: the campaign's id, typically ``create.output`` (templated).
+    :param type_campaign: ``preview`` or ``predictive``, any case (templated).
+    :param wolkvox_conn_id: the Wolkvox connection, ``wolkvox_default`` by default (templated).
+    """
+
+    done = "Stopped"
+
+    def act(self, type_campaign: str, campaign_id: str) -> str:
+        return self.hook.get_conn().stop_campaign(type_campaign, campaign_id)
+
+
+class SetCampaignSpeedOperator(_CampaignActionOperator):
+    """Set the dialing speed of a Wolkvox campaign (0-100); returns the campaign id.
+
+    :param campaign_id: the campaign's id, typically ``create.output`` (templated).
+    :param type_campaign: ``preview`` or ``predictive``, any case (templated).
+    :param speed: a whole number from 0 to 100, int or digit string (templated).
+    :param wolkvox_conn_id: the Wolkvox connection, ``wolkvox_default`` by default (templated).
+    """
+
+    template_fields: Sequence[str] = ("campaign_id", "type_campaign", "speed", "wolkvox_conn_id")
+    done = "Changed the speed of"
+
+    def __init__(self, *, speed: int | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.speed = speed
+
+    def validate(self) -> None:
+        from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
+
+        speed = self.speed
+        if isinstance(speed, str) and speed.isdigit():
+            speed = int(speed)
+        if isinstance(speed, bool) or not isinstance(speed, int) or not 0 <= speed <= 100:
+            raise WolkvoxValidationError(
+                "speed", f"{self.speed!r} is not accepted; give a whole number from 0 to 100"
+            )
+        self._speed = speed
+
+    def act(self, type_campaign: str, campaign_id: str) -> str:
+        message = self.hook.get_conn().set_speed(type_campaign, campaign_id, self._speed)
+        return f"speed {self._speed}; {message}"
+
+
+class ClearCampaignRecordsOperator(_CampaignActionOperator):
+    """Delete the records of a Wolkvox campaign (all, or those with one result); returns the campaign id.
+
+    Irreversible. Wolkvox documents this to empty a campaign before loading a new contact list
+    into the same configuration.
+
+    :param campaign_id: the campaign's id, typically ``create.output`` (templated).
+    :param type_campaign: ``preview`` or ``predictive``, any case (templated).
+    :param result: only delete records whose result is this value: ``no-answer``,
+        ``answer-machine``, ``abandon``, ``busy``, ``congestion``, ``unknown``, ``failed``,
+        ``do-not-call``, ``chanunavail`` or ``answer``; all records when omitted (templated).
+    :param wolkvox_conn_id: the Wolkvox connection, ``wolkvox_default`` by default (templated).
+    """
+
+    template_fields: Sequence[str] = ("campaign_id", "type_campaign", "result", "wolkvox_conn_id")
+    done = "Cleared"
+
+    def __init__(self, *, result: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.result = result
+
+    def validate(self) -> None:
+        from airflow_provider_wolkvox.client.client import RECORD_RESULTS
+        from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
+
+        if self.result is not None and self.result not in RECORD_RESULTS:
+            raise WolkvoxValidationError(
+                "result", f"{self.result!r} is not accepted; use one of {', '.join(RECORD_RESULTS)}"
+            )
+
+    def act(self, type_campaign: str, campaign_id: str) -> str:
+        message = self.hook.get_conn().clear_campaign(type_campaign, campaign_id, result=self.result)
+        which = f"records with result {self.result!r}" if self.result else "all records"
+        return f"deleted {which}; {message}"
+
+
+class DeleteCampaignOperator(_CampaignActionOperator):
+    """Delete a Wolkvox campaign (irreversible); returns the campaign id.
+
+    :param campaign_id: the campaign's id, typically ``create.output`` (templated).
+    :param type_campaign: ``preview`` or ``predictive``, any case (templated).
+    :param missing_ok: succeed when Wolkvox answers 404 (the campaign is already gone, e.g. a retry
+        after a delete whose answer was lost); the default fails, since a 404 may also mean a
+        wrong id.
+    :param wolkvox_conn_id: the Wolkvox connection, ``wolkvox_default`` by default (templated).
+    """
+
+    done = "Deleted"
+
+    def __init__(self, *, missing_ok: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.missing_ok = missing_ok
+
+    def act(self, type_campaign: str, campaign_id: str) -> str | None:
+        from airflow_provider_wolkvox.client.errors import WolkvoxNotFoundError
+
+        try:
+            return self.hook.get_conn().delete_campaign(type_campaign, campaign_id)
+        except WolkvoxNotFoundError:
+            if not self.missing_ok:
+                raise
+            self.log.warning("%s campaign %s was not found; nothing to delete", type_campaign, campaign_id)
+            return None

@@ -1,0 +1,241 @@
+"""Campaign records: validation against the documented add_record fields, file reading, chunking.
+
+Plain Python with no Airflow import, so a script can validate or upload a contact list itself::
+
+    from airflow_provider_wolkvox.client.records import RecordValidator, read_rows
+
+    validator = RecordValidator("predictive", column_mapping={"phone": "tel1"})
+    for row_number, row in read_rows("contacts.csv"):
+        record = validator.clean(row)  # raises InvalidRecordError naming the row and field
+
+Field names are the vendor's (wolkvox-api.md C2.1/C2.2): ``customer_name`` ... ``address``,
+``opt1``-``opt12``, ``tel1``-``tel10``, ``tel_extra``, ``email``, ``recall_date``,
+``recall_telephone``, and ``agent_id`` for preview campaigns only. A record needs at least one
+non-blank phone among ``tel1``-``tel10``, since Wolkvox cannot dial it otherwise.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
+from airflow_provider_wolkvox.client.models import CampaignType
+
+#: The documented cap of add_record: records per request.
+MAX_RECORDS_PER_REQUEST = 10_000
+
+PHONE_FIELDS = tuple(f"tel{n}" for n in range(1, 11))
+#: Every field a record may carry, in the order the vendor's pages list them.
+RECORD_FIELDS = (
+    "customer_name",
+    "customer_last_name",
+    "id_type",
+    "customer_id",
+    "age",
+    "gender",
+    "country",
+    "state",
+    "city",
+    "zone",
+    "address",
+    *(f"opt{n}" for n in range(1, 13)),
+    *PHONE_FIELDS,
+    "tel_extra",
+    "email",
+    "recall_date",
+    "recall_telephone",
+    "agent_id",
+)
+#: Fields only a preview campaign accepts (a predictive dialer does not assign records to agents).
+PREVIEW_ONLY_FIELDS = frozenset({"agent_id"})
+#: File formats read by :func:`read_rows`, by name and by file suffix.
+FILE_FORMATS = ("csv", "jsonl")
+_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+class InvalidRecordError(WolkvoxValidationError):
+    """One record is not accepted. ``row`` is its row number (see :func:`read_rows`), when known."""
+
+    def __init__(self, field: str, message: str, row: int | None = None) -> None:
+        where = f"row {row}: " if row is not None else ""
+        super().__init__(field, where + message)
+        self.row = row
+        self.reason = message
+
+
+class RecordValidator:
+    """Turn input rows into add_record records, or say which field of which row is wrong.
+
+    :param type_campaign: ``preview`` or ``predictive``; ``agent_id`` is refused for predictive.
+    :param column_mapping: optional ``{source column: wolkvox field}``; a column mapped to ``None``
+        is dropped. Unmapped columns must already be Wolkvox field names.
+    """
+
+    def __init__(
+        self, type_campaign: CampaignType | str, column_mapping: Mapping[str, str | None] | None = None
+    ) -> None:
+        self.type_campaign = CampaignType.parse(type_campaign)
+        self.allowed = frozenset(RECORD_FIELDS)
+        if self.type_campaign is not CampaignType.PREVIEW:
+            self.allowed -= PREVIEW_ONLY_FIELDS
+        self.column_mapping = self._check_mapping(column_mapping)
+
+    def _check_mapping(self, mapping: Mapping[str, str | None] | None) -> dict[str, str | None]:
+        if mapping is None:
+            return {}
+        if not isinstance(mapping, Mapping):
+            raise WolkvoxValidationError(
+                "column_mapping", "expected a dict of {source column: wolkvox field}"
+            )
+        targets: dict[str, str] = {}
+        for source, target in mapping.items():
+            if not isinstance(source, str) or not (target is None or isinstance(target, str)):
+                raise WolkvoxValidationError(
+                    "column_mapping", f"{source!r}: {target!r} is not a pair of column names"
+                )
+            if target is None:
+                continue
+            if target not in self.allowed:
+                raise WolkvoxValidationError(
+                    "column_mapping",
+                    f"{source!r} maps to {target!r}, which is not {self._field_hint(target)}",
+                )
+            if target in targets:
+                raise WolkvoxValidationError(
+                    "column_mapping", f"{targets[target]!r} and {source!r} both map to {target!r}"
+                )
+            targets[target] = source
+        return dict(mapping)
+
+    def _field_hint(self, name: str) -> str:
+        if name in PREVIEW_ONLY_FIELDS:
+            return f"accepted by {self.type_campaign.value} campaigns ({name} is for preview campaigns only)"
+        return "a Wolkvox record field (customer_name, customer_id, tel1-tel10, opt1-opt12, email, ...)"
+
+    def clean(self, row: Any, row_number: int | None = None) -> dict[str, str]:
+        """The record to send for ``row``: mapped names, values as strings, blanks left out.
+
+        Raises InvalidRecordError naming the first bad field.
+        """
+        if isinstance(row, InvalidRecordError):  # a line read_rows could not parse
+            raise row
+        if not isinstance(row, Mapping):
+            raise InvalidRecordError("record", f"expected an object, got {type(row).__name__}", row_number)
+        record: dict[str, str] = {}
+        mapping = self.column_mapping
+        for key, value in row.items():
+            if key is None:  # csv.DictReader puts surplus cells under None
+                raise InvalidRecordError("record", "has more values than the header has columns", row_number)
+            name = mapping.get(key, key) if mapping else key
+            if name is None:
+                continue
+            if name not in self.allowed:
+                raise InvalidRecordError(
+                    name, f"unknown field {name!r}; use {self._field_hint(name)}", row_number
+                )
+            if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                record[name] = value
+            elif isinstance(value, int) and not isinstance(value, bool):
+                record[name] = str(value)
+            elif isinstance(value, float) and math.isfinite(value):
+                record[name] = str(int(value)) if value.is_integer() else repr(value)
+            else:
+                raise InvalidRecordError(
+                    name, f"{type(value).__name__} value is not accepted; give text or a number", row_number
+                )
+        for phone in PHONE_FIELDS:
+            value = record.get(phone)
+            if value is not None and value.strip():
+                return record
+        raise InvalidRecordError("tel1", "no phone number; give at least one of tel1-tel10", row_number)
+
+
+def file_format_of(path: str | os.PathLike[str], file_format: str | None = None) -> str:
+    """``csv`` or ``jsonl``: the explicit ``file_format``, else the file's suffix."""
+    if file_format is not None:
+        fmt = str(file_format).lower()
+        if fmt in ("ndjson", "jsonlines", "json_lines"):
+            fmt = "jsonl"
+        if fmt not in FILE_FORMATS:
+            raise WolkvoxValidationError(
+                "file_format", f"{file_format!r} is not accepted; use 'csv' or 'jsonl'"
+            )
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise WolkvoxValidationError(
+            "file_format",
+            f"cannot tell the format of {os.fspath(path)!r} from its suffix; name it .csv, .jsonl or "
+            ".ndjson, or pass file_format='csv' or 'jsonl'",
+        )
+    return _SUFFIXES[suffix]
+
+
+def read_rows(path: str | os.PathLike[str], file_format: str | None = None) -> Iterator[tuple[int, Any]]:
+    """Yield ``(row number, row)`` from a CSV or JSON Lines file, one row at a time.
+
+    Row numbers are line numbers in the file, as an editor or spreadsheet shows them: in a CSV the
+    header is line 1, so the first record is row 2; blank JSON Lines lines are skipped but
+    counted. A JSON Lines line that is not valid JSON yields an InvalidRecordError instead of a
+    row, so callers can report or skip it like any other invalid record. CSV files are read as
+    UTF-8 (a byte-order mark is ignored).
+    """
+    fmt = file_format_of(path, file_format)
+    try:
+        yield from _csv_rows(path) if fmt == "csv" else _jsonl_rows(path)
+    except UnicodeDecodeError as exc:
+        raise WolkvoxValidationError(
+            "path", f"{os.fspath(path)!r} is not UTF-8 text (byte offset {exc.start}); save it as UTF-8"
+        ) from None
+
+
+def _csv_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        duplicates = sorted({name for name in header if header.count(name) > 1})
+        if duplicates:
+            raise WolkvoxValidationError("path", f"the CSV header repeats column(s) {', '.join(duplicates)}")
+        line = 1
+        for row in reader:
+            # line_num is the physical line where the row ended; the row starts after the previous one.
+            yield line + 1, row
+            line = reader.line_num
+
+
+def _jsonl_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, InvalidRecordError("record", f"not valid JSON ({exc.msg})", number)
+
+
+def encode_chunk(records: list[dict[str, str]]) -> bytes:
+    """The add_record body for a chunk: one compact JSON array, encoded once."""
+    return json.dumps(records, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+__all__ = [
+    "FILE_FORMATS",
+    "MAX_RECORDS_PER_REQUEST",
+    "PHONE_FIELDS",
+    "PREVIEW_ONLY_FIELDS",
+    "RECORD_FIELDS",
+    "InvalidRecordError",
+    "RecordValidator",
+    "encode_chunk",
+    "file_format_of",
+    "read_rows",
+]

@@ -1,0 +1,624 @@
+"""Load contacts into a Wolkvox campaign: validated, chunked, streamed and resumable across retries."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_wolkvox._compat import AirflowException, AirflowFailException, task_state_store
+from airflow_provider_wolkvox.operators.base import (
+    DEFAULT_CONN_ID,
+    WolkvoxBaseOperator,
+    fail_fast_on_permanent_errors,
+)
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from airflow_provider_wolkvox._compat import Context
+    from airflow_provider_wolkvox.client import UploadResult, WolkvoxClient
+    from airflow_provider_wolkvox.client.records import RecordValidator
+
+#: Key under which the upload's progress is kept in the task state store.
+STATE_KEY = "wolkvox_upload_records"
+#: Seconds between two progress lines in the task log.
+PROGRESS_EVERY = 5.0
+#: How many invalid rows are logged one by one, and how many row numbers the XCom lists.
+LOGGED_INVALID_ROWS = 20
+RETURNED_INVALID_ROWS = 100
+#: How many invalid rows the error of on_invalid="fail" quotes.
+QUOTED_INVALID_ROWS = 5
+
+Rows = Callable[[], Iterator[tuple[int, Any]]]
+
+
+class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
+    """Upload contact records into a Wolkvox campaign (add_record), in chunks of up to 10,000.
+
+    Give the records either as ``records`` (a list of dicts, e.g. an upstream task's XCom) or as
+    ``path``, a local CSV or JSON Lines file. Files are streamed: memory does not grow with the
+    file's size (only ``max_in_flight`` encoded chunks are held at a time). Object-storage URLs
+    are not read; copy the file to local disk first.
+
+    Every record is checked against the documented fields before it is sent: known field names
+    only (after ``column_mapping``), text or number values, and at least one phone in
+    ``tel1``-``tel10``. With ``on_invalid="fail"`` (default) the whole input is checked first
+    and nothing is sent if any row is invalid; the error lists the first bad rows with their row
+    numbers and fields. With ``on_invalid="skip"`` invalid rows are left out, logged with their row
+    numbers and counted. Row numbers are line numbers in a file (the CSV header is line 1) or
+    1-based positions in ``records``.
+
+    **Retries.** On Airflow 3.3+ the task remembers in its task state store which chunks Wolkvox
+    acknowledged, together with a fingerprint of the input (campaign, file path/size/mtime or a
+    hash of ``records``, chunk size, mapping). A retry with the same input skips those chunks and
+    sends only the rest. A chunk whose outcome is unknown (a timeout or dropped connection after it
+    was sent, a 500/502/504, or a worker killed mid-request) is never re-sent blindly: the try
+    fails saying so, and the next try looks up the chunk's first and last record with
+    ``find_record`` (by ``customer_id``, else by first phone). Both found: the chunk is counted as
+    stored; neither found: it is sent; one of two: the task fails for a person to decide. This
+    check assumes those records were not already in the campaign from elsewhere. Without a task
+    state store (Airflow before 3.3) a retry would send everything again, so once a chunk has been
+    stored any failure fails the task without retrying.
+
+    Returns (XCom) the counts of the whole upload, earlier tries included: ``sent``,
+    ``accepted`` and ``rejected`` (records, as Wolkvox reported them), ``skipped_invalid``,
+    ``chunks``; and for this try: ``requests`` (add_record calls) and ``chunks_resumed``
+    (chunks not sent again because an earlier try stored them); plus ``invalid_rows``, the
+    first 100 row numbers left out by ``on_invalid="skip"``.
+
+    :param campaign_id: the campaign's id, typically ``create.output`` (templated).
+    :param type_campaign: ``preview`` or ``predictive``, any case (templated).
+    :param records: a list of record dicts (templated, or an XComArg). Exclusive with ``path``.
+    :param path: a local ``.csv``, ``.jsonl`` or ``.ndjson`` file (templated). CSV files are
+        UTF-8 with a header row of field names. Exclusive with ``records``.
+    :param file_format: ``csv`` or ``jsonl`` when the suffix does not tell (templated).
+    :param column_mapping: ``{source column: wolkvox field}``; map a column to ``None`` to drop it.
+        Unmapped columns must be Wolkvox field names (templated).
+    :param on_invalid: ``fail`` (default) or ``skip``; see above.
+    :param chunk_size: records per add_record request, 1-10,000 (the documented maximum, and
+        the default).
+    :param max_in_flight: requests in flight at once, 1 or 2 (default 2, the per-token limit).
+        Use 1 when other tasks share the token at the same time.
+    :param campaign_status: optional ``campaign_status`` query value of add_record (its values
+        are not documented; real clients send ``start``, ``stopped`` or ``1``) (templated).
+    :param wolkvox_conn_id: the Wolkvox connection, ``wolkvox_default`` by default (templated).
+    """
+
+    template_fields: Sequence[str] = (
+        "campaign_id",
+        "type_campaign",
+        "records",
+        "path",
+        "file_format",
+        "column_mapping",
+        "campaign_status",
+        "wolkvox_conn_id",
+    )
+    template_fields_renderers = {"column_mapping": "json"}
+    ui_color = "#e8f4fd"
+
+    def __init__(
+        self,
+        *,
+        campaign_id: str | int,
+        type_campaign: str,
+        records: Any = None,
+        path: str | os.PathLike[str] | None = None,
+        file_format: str | None = None,
+        column_mapping: Mapping[str, str | None] | None = None,
+        on_invalid: str = "fail",
+        chunk_size: int = 10_000,
+        max_in_flight: int = 2,
+        campaign_status: str | None = None,
+        wolkvox_conn_id: str = DEFAULT_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(wolkvox_conn_id=wolkvox_conn_id, **kwargs)
+        self.campaign_id = campaign_id
+        self.type_campaign = type_campaign
+        self.records = records
+        self.path = path
+        self.file_format = file_format
+        self.column_mapping = column_mapping
+        self.on_invalid = on_invalid
+        self.chunk_size = chunk_size
+        self.max_in_flight = max_in_flight
+        self.campaign_status = campaign_status
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_wolkvox.client.models import CampaignType, parse_id, parse_text
+        from airflow_provider_wolkvox.client.records import RecordValidator
+
+        with fail_fast_on_permanent_errors():
+            # Validated here, after rendering, because templated values only exist now.
+            kind = CampaignType.parse(self.type_campaign)
+            campaign_id = parse_id(self.campaign_id, "campaign_id")
+            if self.campaign_status is not None:
+                parse_text(self.campaign_status, "campaign_status", required=True)
+            on_invalid = self._check_choices()
+            validator = RecordValidator(kind, self.column_mapping)
+            rows, fingerprint = self._source(campaign_id, kind.value)
+
+        store = task_state_store(context)
+        upload = _Upload(
+            self,
+            campaign_id=campaign_id,
+            type_campaign=kind.value,
+            validator=validator,
+            rows=rows,
+            skip_invalid=on_invalid == "skip",
+            state=_ProgressState.load(store, fingerprint, self.log),
+        )
+        if not upload.skip_invalid:
+            upload.validate_all()
+        return upload.run(lambda: self.hook.get_conn())
+
+    def _check_choices(self) -> str:
+        from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
+        from airflow_provider_wolkvox.client.records import MAX_RECORDS_PER_REQUEST
+
+        on_invalid = self.on_invalid.lower() if isinstance(self.on_invalid, str) else self.on_invalid
+        if on_invalid not in ("fail", "skip"):
+            raise WolkvoxValidationError(
+                "on_invalid", f"{self.on_invalid!r} is not accepted; use 'fail' or 'skip'"
+            )
+        size = self.chunk_size
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_RECORDS_PER_REQUEST:
+            raise WolkvoxValidationError(
+                "chunk_size",
+                f"{size!r} is not accepted; give 1 to {MAX_RECORDS_PER_REQUEST:,} (the limit per request)",
+            )
+        if self.max_in_flight not in (1, 2) or isinstance(self.max_in_flight, bool):
+            raise WolkvoxValidationError(
+                "max_in_flight", f"{self.max_in_flight!r} is not accepted; Wolkvox allows 1 or 2 per token"
+            )
+        return on_invalid
+
+    def _source(self, campaign_id: str, type_campaign: str) -> tuple[Rows, str]:
+        """How to read the input (callable, so it can be read twice) and its fingerprint."""
+        import hashlib
+        import json
+
+        from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
+        from airflow_provider_wolkvox.client.records import file_format_of, read_rows
+
+        if (self.records is None) == (self.path is None):
+            raise WolkvoxValidationError("records", "give either records (a list of dicts) or path, not both")
+        digest = hashlib.sha256()
+        settings = [campaign_id, type_campaign, self.chunk_size, self.column_mapping, self.on_invalid]
+        digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+        if self.path is not None:
+            if not isinstance(self.path, (str, os.PathLike)) or "://" in os.fspath(self.path):
+                raise WolkvoxValidationError(
+                    "path", f"{self.path!r} is not accepted; give a local file path (URLs are not read)"
+                )
+            path = os.path.abspath(os.fspath(self.path))
+            fmt = file_format_of(path, self.file_format)
+            try:
+                stat = os.stat(path)
+            except OSError as exc:
+                raise WolkvoxValidationError("path", f"cannot read {path!r}: {exc.strerror}") from None
+            if not os.path.isfile(path):
+                raise WolkvoxValidationError("path", f"{path!r} is not a file")
+            digest.update(json.dumps([path, fmt, stat.st_size, stat.st_mtime_ns]).encode())
+            return (lambda: read_rows(path, fmt)), digest.hexdigest()
+        records = self.records
+        if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Sequence):
+            raise WolkvoxValidationError(
+                "records", f"expected a list of record dicts, got {type(records).__name__}"
+            )
+        for record in records:
+            digest.update(json.dumps(record, sort_keys=True, default=str).encode())
+            digest.update(b"\n")
+        return (lambda: enumerate(records, start=1)), digest.hexdigest()
+
+
+class _ProgressState:
+    """Which chunks Wolkvox holds, kept in the task state store after every change.
+
+    ``acked`` chunks 0..acked-1 are stored; ``extra`` are stored chunks past that prefix (with two
+    requests in flight, a later chunk can finish first); ``unsure`` were sent without a clear
+    answer, or were in flight when the worker died, and must be checked before being sent again.
+    """
+
+    def __init__(self, store: Any, fingerprint: str, saved: Mapping[str, Any] | None = None) -> None:
+        saved = saved or {}
+        self.store = store
+        self.fingerprint = fingerprint
+        self.acked: int = int(saved.get("acked", 0))
+        self.extra: set[int] = set(saved.get("extra", []))
+        self.unsure: set[int] = set(saved.get("unsure", []))
+        self.totals: dict[str, int] = {
+            key: int(saved.get(key, 0)) for key in ("sent", "accepted", "rejected")
+        }
+
+    @classmethod
+    def load(cls, store: Any, fingerprint: str, log: Any) -> _ProgressState:
+        saved = store.get(STATE_KEY) if store is not None else None
+        if isinstance(saved, Mapping) and saved.get("fingerprint") == fingerprint:
+            state = cls(store, fingerprint, saved)
+            if state.acked or state.extra or state.unsure:
+                log.info(
+                    "Resuming the upload: %d chunk(s) stored by an earlier try, %d to check first",
+                    state.acked + len(state.extra),
+                    len(state.unsure),
+                )
+            return state
+        if isinstance(saved, Mapping) and (saved.get("acked") or saved.get("extra") or saved.get("unsure")):
+            log.warning(
+                "An earlier try uploaded part of a different input (file, records or settings changed); "
+                "starting from the first chunk"
+            )
+        return cls(store, fingerprint)
+
+    def is_stored(self, index: int) -> bool:
+        return index < self.acked or index in self.extra
+
+    def stored_chunks(self) -> int:
+        return self.acked + len(self.extra)
+
+    def mark_in_flight(self, index: int) -> None:
+        self.unsure.add(index)
+        self.save()
+
+    def mark_stored(self, index: int, result: UploadResult | None = None) -> None:
+        self.unsure.discard(index)
+        self.extra.add(index)
+        while self.acked in self.extra:
+            self.extra.remove(self.acked)
+            self.acked += 1
+        if result is not None:
+            self.totals["sent"] += result.sent
+            self.totals["accepted"] += result.accepted
+            self.totals["rejected"] += result.rejected
+        self.save()
+
+    def mark_not_stored(self, index: int) -> None:
+        self.unsure.discard(index)
+        self.save()
+
+    def save(self) -> None:
+        if self.store is None:
+            return
+        self.store.set(
+            STATE_KEY,
+            {
+                "fingerprint": self.fingerprint,
+                "acked": self.acked,
+                "extra": sorted(self.extra),
+                "unsure": sorted(self.unsure),
+                **self.totals,
+            },
+        )
+
+
+class _Chunk:
+    __slots__ = ("count", "first_row", "index", "last_row", "records")
+
+    def __init__(self, index: int, records: list[dict[str, str]], first_row: int, last_row: int) -> None:
+        self.index = index
+        self.records = records
+        self.count = len(records)
+        self.first_row = first_row
+        self.last_row = last_row
+
+    def describe(self) -> str:
+        return f"chunk {self.index + 1} (rows {self.first_row}-{self.last_row}, {self.count} records)"
+
+
+class _StopSending(Exception):
+    """A request failed: send nothing more in this try."""
+
+
+class _Upload:
+    """One try of an upload: validate, chunk, send, remember progress, report."""
+
+    def __init__(
+        self,
+        operator: UploadCampaignRecordsOperator,
+        *,
+        campaign_id: str,
+        type_campaign: str,
+        validator: RecordValidator,
+        rows: Rows,
+        skip_invalid: bool,
+        state: _ProgressState,
+    ) -> None:
+        self.op = operator
+        self.log = operator.log
+        self.campaign_id = campaign_id
+        self.type_campaign = type_campaign
+        self.validator = validator
+        self.rows = rows
+        self.skip_invalid = skip_invalid
+        self.state = state
+        self.chunk_size: int = operator.chunk_size
+        self.max_in_flight: int = operator.max_in_flight
+        self.total: int | None = None
+        self.requests = 0
+        self.resumed = 0
+        self.verified = 0
+        self.skipped = 0
+        self.invalid_rows: list[int] = []
+        self.failure: tuple[_Chunk, BaseException] | None = None
+        self.sent_this_try = 0
+        self.client: WolkvoxClient | None = None
+        self._get_client: Callable[[], WolkvoxClient] | None = None
+        self.executor: ThreadPoolExecutor | None = None
+        self.pending: dict[Future[UploadResult], _Chunk] = {}
+        self.started = time.monotonic()
+        self.last_log = self.started
+
+    # ------------------------------------------------------------------ passes
+
+    def validate_all(self) -> None:
+        """First pass for on_invalid="fail": read everything, send nothing, report every bad row."""
+        from airflow_provider_wolkvox.client.records import InvalidRecordError
+
+        bad: list[InvalidRecordError] = []
+        count = invalid = 0
+        with fail_fast_on_permanent_errors():
+            for row_number, row in self.rows():
+                try:
+                    self.validator.clean(row, row_number)
+                    count += 1
+                except InvalidRecordError as exc:
+                    invalid += 1
+                    if len(bad) < QUOTED_INVALID_ROWS:
+                        bad.append(exc)
+        if invalid:
+            quoted = "; ".join(f"row {exc.row} {exc.field}: {exc.reason}" for exc in bad)
+            more = f" (and {invalid - len(bad)} more)" if invalid > len(bad) else ""
+            raise AirflowFailException(
+                f"{invalid} of {count + invalid} records are invalid, so nothing was sent: {quoted}{more}. "
+                "Fix them, or set on_invalid='skip' to upload the valid records only."
+            )
+        self.total = count
+
+    def run(self, get_client: Callable[[], WolkvoxClient]) -> dict[str, Any]:
+        """Second pass: chunk the valid records and send the chunks no earlier try stored."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._get_client = get_client
+        if self.max_in_flight > 1:
+            self.executor = ThreadPoolExecutor(self.max_in_flight, "wolkvox-upload")
+        chunks = 0
+        try:
+            try:
+                with fail_fast_on_permanent_errors():
+                    chunks = self._send_all()
+            except _StopSending:
+                pass
+            finally:
+                while self.pending:  # let requests in flight finish so their outcome is remembered
+                    self._collect()
+        finally:
+            if self.executor is not None:
+                self.executor.shutdown(wait=True)
+        if self.failure is not None:
+            self._raise_failure(*self.failure)
+        return self._finish(chunks)
+
+    def _send_all(self) -> int:
+        from airflow_provider_wolkvox.client.records import InvalidRecordError
+
+        index = 0
+        buffer: list[dict[str, str]] = []
+        first_row = last_row = 0
+        for row_number, row in self.rows():
+            try:
+                record = self.validator.clean(row, row_number)
+            except InvalidRecordError as exc:
+                if not self.skip_invalid:  # the file changed since the validation pass
+                    raise AirflowFailException(f"{exc}; the input changed during the upload") from exc
+                self._note_invalid(exc)
+                continue
+            if not buffer:
+                first_row = row_number
+            buffer.append(record)
+            last_row = row_number
+            if len(buffer) == self.chunk_size:
+                self._dispatch(_Chunk(index, buffer, first_row, last_row))
+                index += 1
+                buffer = []
+        if buffer:
+            self._dispatch(_Chunk(index, buffer, first_row, last_row))
+            index += 1
+        return index
+
+    # ------------------------------------------------------------------ chunks
+
+    def _client(self) -> WolkvoxClient:
+        if self.client is None:
+            assert self._get_client is not None
+            self.client = self._get_client()
+        return self.client
+
+    def _dispatch(self, chunk: _Chunk) -> None:
+        from airflow_provider_wolkvox.client.records import encode_chunk
+
+        if self.state.is_stored(chunk.index):
+            self.resumed += 1
+            return
+        if chunk.index in self.state.unsure and self._verify(chunk):
+            self.resumed += 1
+            return
+        body = encode_chunk(chunk.records)
+        chunk.records = chunk.records[:1] + chunk.records[-1:]  # keep only what an error report needs
+        while len(self.pending) >= self.max_in_flight:
+            self._collect()
+        if self.failure is not None:
+            raise _StopSending
+        self.state.mark_in_flight(chunk.index)
+        self.requests += 1
+        client = self._client()
+
+        def send() -> UploadResult:
+            return client.add_records(
+                self.type_campaign, self.campaign_id, body, campaign_status=self.op.campaign_status
+            )
+
+        if self.executor is None:
+            from concurrent.futures import Future
+
+            future: Future[UploadResult] = Future()
+            try:
+                future.set_result(send())
+            except Exception as exc:
+                future.set_exception(exc)
+            self.pending[future] = chunk
+            self._collect()
+        else:
+            self.pending[self.executor.submit(send)] = chunk
+        if self.failure is not None:
+            raise _StopSending
+
+    def _collect(self) -> None:
+        """Wait for at least one request in flight to finish and record its outcome."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        from airflow_provider_wolkvox.client.errors import WolkvoxAmbiguousResultError, WolkvoxError
+
+        done, _ = wait(list(self.pending), return_when=FIRST_COMPLETED)
+        for future in sorted(done, key=lambda f: self.pending[f].index):
+            chunk = self.pending.pop(future)
+            try:
+                result = future.result()
+            except BaseException as exc:
+                ambiguous = isinstance(exc, WolkvoxAmbiguousResultError) or not isinstance(exc, WolkvoxError)
+                if not ambiguous:
+                    self.state.mark_not_stored(chunk.index)  # the server provably stored nothing
+                if self.failure is None:
+                    self.failure = (chunk, exc)
+                continue
+            self.state.mark_stored(chunk.index, result)
+            self.sent_this_try += chunk.count
+            if result.rejected:
+                self.log.warning(
+                    "Wolkvox rejected %d of %d records of %s: %s",
+                    result.rejected,
+                    result.sent,
+                    chunk.describe(),
+                    result.message,
+                )
+            self._progress()
+
+    def _verify(self, chunk: _Chunk) -> bool:
+        """Whether an unsure chunk from an earlier try is in the campaign (True) or not (False)."""
+        from airflow_provider_wolkvox.client.records import PHONE_FIELDS
+
+        probes = chunk.records[:1] + chunk.records[-1:] if len(chunk.records) > 1 else chunk.records
+        found = []
+        with fail_fast_on_permanent_errors():
+            for record in probes:
+                if record.get("customer_id"):
+                    rows = self._client().find_record(self.campaign_id, customer_id=record["customer_id"])
+                else:
+                    phone = next(record[key] for key in PHONE_FIELDS if record.get(key, "").strip())
+                    rows = self._client().find_record(self.campaign_id, customer_phone=phone)
+                found.append(bool(rows))
+        if all(found):
+            self.log.info("%s from an earlier try is in the campaign; not sending it again", chunk.describe())
+            self.state.mark_stored(chunk.index)
+            self.verified += 1
+            return True
+        if not any(found):
+            self.log.info("%s from an earlier try is not in the campaign; sending it", chunk.describe())
+            self.state.mark_not_stored(chunk.index)
+            return False
+        raise AirflowFailException(
+            f"{chunk.describe()} was sent by an earlier try without a clear answer, and find_record finds "
+            "only part of it in campaign "
+            f"{self.campaign_id}; it was not sent again. Check the campaign, then clear the task state "
+            "(or the campaign) before retrying."
+        )
+
+    # ------------------------------------------------------------------ reporting
+
+    def _note_invalid(self, exc: Any) -> None:
+        self.skipped += 1
+        if len(self.invalid_rows) < RETURNED_INVALID_ROWS:
+            self.invalid_rows.append(exc.row)
+        if self.skipped <= LOGGED_INVALID_ROWS:
+            self.log.warning("Skipping invalid record: %s", exc)
+        elif self.skipped == LOGGED_INVALID_ROWS + 1:
+            self.log.warning("More invalid records are skipped; only their count is reported from here")
+
+    def _progress(self) -> None:
+        now = time.monotonic()
+        if now - self.last_log < PROGRESS_EVERY:
+            return
+        self.last_log = now
+        elapsed = now - self.started
+        self.log.info(
+            "Uploaded %d%s records to campaign %s in %d requests (%.0f records/s)",
+            self.sent_this_try,
+            f" of {self.total}" if self.total is not None else "",
+            self.campaign_id,
+            self.requests,
+            self.sent_this_try / elapsed if elapsed > 0 else 0.0,
+        )
+
+    def _raise_failure(self, chunk: _Chunk, exc: BaseException) -> None:
+        from airflow_provider_wolkvox.client.errors import WolkvoxAmbiguousResultError, WolkvoxError
+
+        stored = self.state.stored_chunks()
+        have_store = self.state.store is not None
+        if isinstance(exc, WolkvoxAmbiguousResultError) or not isinstance(exc, WolkvoxError):
+            next_try = (
+                "the next try checks with find_record whether it arrived before sending it"
+                if have_store
+                else "without a task state store (Airflow 3.3+) a retry would send every chunk again, so "
+                "the task is not retried; check the campaign's records"
+            )
+            message = (
+                f"Uploading {chunk.describe()} to campaign {self.campaign_id} failed without a clear answer: "
+                f"Wolkvox may have stored it. It was not sent again in this try; {next_try}. "
+                f"{stored} chunk(s) are confirmed stored. Cause: {exc}"
+            )
+            if have_store:
+                raise AirflowException(message) from exc
+            raise AirflowFailException(message) from exc
+        summary = f"Uploading {chunk.describe()} failed; {stored} chunk(s) are confirmed stored. Cause: {exc}"
+        if exc.permanent:
+            raise AirflowFailException(summary) from exc
+        if not have_store and stored:
+            raise AirflowFailException(
+                f"{summary}. Without a task state store (Airflow 3.3+) a retry would send the stored "
+                "chunks again, so the task is not retried."
+            ) from exc
+        raise AirflowException(f"{summary}. A retry sends only the chunks not yet stored.") from exc
+
+    def _finish(self, chunks: int) -> dict[str, Any]:
+        elapsed = time.monotonic() - self.started
+        totals = self.state.totals
+        counts = {
+            "sent": totals["sent"],
+            "accepted": totals["accepted"],
+            "rejected": totals["rejected"],
+            "skipped_invalid": self.skipped,
+            "requests": self.requests,
+            "chunks": chunks,
+            "chunks_resumed": self.resumed,
+            "invalid_rows": self.invalid_rows,
+        }
+        self.log.info(
+            "Uploaded %d records to %s campaign %s in %d requests, %.1f s (%.0f records/s): "
+            "accepted %d, rejected %d, invalid skipped %d, chunks from earlier tries %d of %d",
+            self.sent_this_try,
+            self.type_campaign,
+            self.campaign_id,
+            self.requests,
+            elapsed,
+            self.sent_this_try / elapsed if elapsed > 0 else 0.0,
+            counts["accepted"],
+            counts["rejected"],
+            self.skipped,
+            self.resumed,
+            chunks,
+        )
+        if not chunks:
+            self.log.warning("There were no records to upload")
+        return counts

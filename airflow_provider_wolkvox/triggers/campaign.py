@@ -1,0 +1,166 @@
+"""WolkvoxCampaignTrigger: the deferrable twin of WolkvoxCampaignSensor (polls with GETs only)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_wolkvox._compat import BaseTrigger, TriggerEvent
+
+if TYPE_CHECKING:
+    from airflow_provider_wolkvox.client import Campaign
+
+#: Campaign states Wolkvox reports (information.php?api=campaigns), in its spelling.
+CAMPAIGN_STATUSES = ("Started", "Stopped")
+
+
+def parse_target_status(value: Any) -> str | None:
+    """``Started``/``Stopped`` in any case, returned in Wolkvox's spelling; None stays None."""
+    from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
+
+    if value is None:
+        return None
+    if isinstance(value, str):
+        for status in CAMPAIGN_STATUSES:
+            if value.strip().lower() == status.lower():
+                return status
+    raise WolkvoxValidationError("target_status", f"{value!r} is not accepted; use 'Started' or 'Stopped'")
+
+
+def parse_max_records(value: Any) -> int | None:
+    """A whole number of records >= 0 (int or digit string); None stays None."""
+    from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
+
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise WolkvoxValidationError("max_records", f"{value!r} is not accepted; give a whole number >= 0")
+
+
+def campaign_condition(campaign: Campaign, target_status: str | None, max_records: int | None) -> str | None:
+    """Why the campaign meets the condition (a log-ready text), or None while it does not.
+
+    Both parts must hold when both are given. A campaign whose record count Wolkvox does not
+    report never meets a ``max_records`` condition.
+    """
+    reasons = []
+    if target_status is not None:
+        if (campaign.status or "").lower() != target_status.lower():
+            return None
+        reasons.append(f"status is {campaign.status}")
+    if max_records is not None:
+        if campaign.records is None or campaign.records > max_records:
+            return None
+        reasons.append(f"{campaign.records} records left (at most {max_records} wanted)")
+    return " and ".join(reasons)
+
+
+def campaign_summary(campaign: Campaign) -> dict[str, Any]:
+    """What the sensor returns as XCom: plain JSON."""
+    return {
+        "campaign_id": campaign.campaign_id,
+        "campaign_name": campaign.campaign_name,
+        "type_campaign": campaign.type_campaign,
+        "status": campaign.status,
+        "records": campaign.records,
+    }
+
+
+class WolkvoxCampaignTrigger(BaseTrigger):
+    """Poll the Wolkvox campaign list until a campaign reaches a state, then fire one event.
+
+    The event is ``{"status": "success" | "error" | "timeout", "message", "campaign_id", ...}``;
+    a success carries ``campaign`` (see :func:`campaign_summary`), an error ``permanent`` (True
+    when retrying cannot help, e.g. the campaign was deleted or the token is invalid). Transient
+    failures (timeouts, 5xx, throttling) are logged and polling goes on until ``end_time``. The
+    blocking HTTP client runs in a worker thread, so the triggerer's event loop never waits on it.
+
+    :param campaign_id: the campaign's id.
+    :param target_status: ``Started`` or ``Stopped``, or None.
+    :param max_records: wait until at most this many records are left, or None.
+    :param poll_interval: seconds between two polls (each costs one API call of the daily quota).
+    :param end_time: give up at this UNIX time (float seconds), or never when None.
+    :param wolkvox_conn_id: the Wolkvox connection.
+    """
+
+    def __init__(
+        self,
+        *,
+        campaign_id: str,
+        target_status: str | None = None,
+        max_records: int | None = None,
+        poll_interval: float = 300.0,
+        end_time: float | None = None,
+        wolkvox_conn_id: str = "wolkvox_default",
+    ) -> None:
+        super().__init__()
+        self.campaign_id = str(campaign_id)
+        self.target_status = target_status
+        self.max_records = max_records
+        self.poll_interval = float(poll_interval)
+        self.end_time = None if end_time is None else float(end_time)
+        self.wolkvox_conn_id = wolkvox_conn_id
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        # Plain JSON only: since Airflow 3.2 trigger kwargs go through airflow.sdk.serde.
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "campaign_id": self.campaign_id,
+                "target_status": self.target_status,
+                "max_records": self.max_records,
+                "poll_interval": self.poll_interval,
+                "end_time": self.end_time,
+                "wolkvox_conn_id": self.wolkvox_conn_id,
+            },
+        )
+
+    def _event(self, status: str, message: str, **extra: Any) -> TriggerEvent:
+        return TriggerEvent({"status": status, "message": message, "campaign_id": self.campaign_id, **extra})
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_provider_wolkvox.client.errors import WolkvoxError
+        from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+
+        try:
+            client = await WolkvoxHook(wolkvox_conn_id=self.wolkvox_conn_id).aget_client()
+            while True:
+                try:
+                    campaign = await asyncio.to_thread(client.get_campaign, self.campaign_id)
+                except WolkvoxError as exc:
+                    if exc.permanent:
+                        yield self._event("error", str(exc), permanent=True)
+                        return
+                    self.log.warning("Polling campaign %s failed, will poll again: %s", self.campaign_id, exc)
+                else:
+                    reason = campaign_condition(campaign, self.target_status, self.max_records)
+                    if reason is not None:
+                        yield self._event(
+                            "success",
+                            f"Campaign {self.campaign_id}: {reason}",
+                            campaign=campaign_summary(campaign),
+                        )
+                        return
+                    self.log.info(
+                        "Campaign %s is %s with %s records; waiting",
+                        self.campaign_id,
+                        campaign.status,
+                        campaign.records,
+                    )
+                delay = self.poll_interval
+                if self.end_time is not None:
+                    remaining = self.end_time - time.time()
+                    if remaining <= 0:
+                        yield self._event(
+                            "timeout", f"Campaign {self.campaign_id} did not meet the condition in time"
+                        )
+                        return
+                    delay = min(delay, remaining)
+                await asyncio.sleep(delay)
+        except Exception as exc:
+            yield self._event("error", f"{type(exc).__name__}: {exc}", permanent=False)
