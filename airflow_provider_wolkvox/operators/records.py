@@ -520,8 +520,13 @@ class _Upload:
                     rows = self._client().find_record(self.campaign_id, customer_phone=phone)
                 found.append(bool(rows))
         if all(found):
+            from airflow_provider_wolkvox.client import UploadResult
+
             self.log.info("%s from an earlier try is in the campaign; not sending it again", chunk.describe())
-            self.state.mark_stored(chunk.index)
+            # Its answer was lost, so its counts are what was sent: found records count as accepted.
+            self.state.mark_stored(
+                chunk.index, UploadResult(chunk.count, chunk.count, 0, "found by find_record")
+            )
             self.verified += 1
             return True
         if not any(found):

@@ -1,0 +1,73 @@
+"""A campaign's whole day: create it, load contacts, start it, wait until it runs, stop it.
+
+Every Wolkvox task runs in the Airflow pool ``wolkvox``. Wolkvox refuses a third request in flight
+on one API token, so the pool's slots cap how many Wolkvox tasks run at once across all DAGs that
+share the token. Create it once (give each token its own pool)::
+
+    airflow pools set wolkvox 2 "Wolkvox: 2 requests in flight per token"
+
+The upload uses up to 2 requests in flight itself; when other Wolkvox tasks may run at the same
+time, give it ``max_in_flight=1`` or ``pool_slots=2``.
+
+Runs against the connection ``wolkvox_default`` (Host = your server code such as ``0042``,
+Password = the API token), or the local emulator with `make demo`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from airflow.sdk import dag
+
+from airflow_provider_wolkvox.operators.campaign import (
+    CreateCampaignOperator,
+    StartCampaignOperator,
+    StopCampaignOperator,
+)
+from airflow_provider_wolkvox.operators.records import UploadCampaignRecordsOperator
+from airflow_provider_wolkvox.sensors.campaign import WolkvoxCampaignSensor
+
+CONTACTS = Path(__file__).parent / "data" / "contacts.csv"
+
+
+@dag(
+    schedule=None,
+    start_date=datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc),
+    catchup=False,
+    tags=["wolkvox", "example"],
+    default_args={"pool": "wolkvox", "retries": 2, "retry_delay": datetime.timedelta(minutes=1)},
+)
+def example_wolkvox_lifecycle():
+    create = CreateCampaignOperator(
+        task_id="create",
+        type_campaign="predictive",
+        campaign_name="Collections {{ ds }}",
+        skill_id=12,
+        start_time="08:00",
+        end_time="18:00",
+        opts=["Plan", "Balance due"],
+    )
+    upload = UploadCampaignRecordsOperator(
+        task_id="upload",
+        campaign_id=create.output,
+        type_campaign="predictive",
+        path=str(CONTACTS),
+    )
+    start = StartCampaignOperator(task_id="start", campaign_id=create.output, type_campaign="predictive")
+    wait_started = WolkvoxCampaignSensor(
+        task_id="wait_started",
+        campaign_id=create.output,
+        target_status="Started",
+        deferrable=True,
+        # 5 s keeps the example quick; in production use the default 300 s (Wolkvox advises
+        # reading its information APIs every 5 minutes, and each poll costs daily quota).
+        poke_interval=5,
+        timeout=600,
+    )
+    stop = StopCampaignOperator(task_id="stop", campaign_id=create.output, type_campaign="predictive")
+
+    create >> upload >> start >> wait_started >> stop
+
+
+example_wolkvox_lifecycle()
