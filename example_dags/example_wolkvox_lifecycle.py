@@ -1,4 +1,4 @@
-"""A campaign's whole day: create it, load contacts, start it, wait until it runs, stop it.
+"""A campaign's whole day: create it, load contacts, start it, wait until every contact was called, stop it.
 
 Every Wolkvox task runs in the Airflow pool ``wolkvox``. Wolkvox refuses a third request in flight
 on one API token, so the pool's slots cap how many Wolkvox tasks run at once across all DAGs that
@@ -18,7 +18,10 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from airflow.sdk import dag
+try:  # Airflow 3
+    from airflow.sdk import dag
+except ImportError:  # Airflow 2.10 / 2.11; drop this fallback if you only run Airflow 3
+    from airflow.decorators import dag
 
 from airflow_provider_wolkvox.operators.campaign import (
     CreateCampaignOperator,
@@ -55,19 +58,19 @@ def example_wolkvox_lifecycle():
         path=str(CONTACTS),
     )
     start = StartCampaignOperator(task_id="start", campaign_id=create.output, type_campaign="predictive")
-    wait_started = WolkvoxCampaignSensor(
-        task_id="wait_started",
+    wait_called = WolkvoxCampaignSensor(
+        task_id="wait_until_called",
         campaign_id=create.output,
-        target_status="Started",
-        deferrable=True,
-        # 5 s keeps the example quick; in production use the default 300 s (Wolkvox advises
+        max_records=0,  # records left to call
+        deferrable=True,  # the wait runs in the triggerer, not in a worker slot
+        # 5 s keeps the example quick; in production keep the default 300 s (Wolkvox advises
         # reading its information APIs every 5 minutes, and each poll costs daily quota).
         poke_interval=5,
-        timeout=600,
+        timeout=3600,
     )
     stop = StopCampaignOperator(task_id="stop", campaign_id=create.output, type_campaign="predictive")
 
-    create >> upload >> start >> wait_started >> stop
+    create >> upload >> start >> wait_called >> stop
 
 
 example_wolkvox_lifecycle()

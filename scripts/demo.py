@@ -39,7 +39,8 @@ def main() -> int:
     dags = [dag for dag in DAGS if (REPO / "example_dags" / f"{dag}.py").exists()]
     today = datetime.date.today().isoformat()
     failed = False
-    with run_emulator(tokens={TOKEN: 100_000}) as emulator:
+    # Simulated dialing (10 records a second) gives the lifecycle DAG's sensor something to wait for.
+    with run_emulator(tokens={TOKEN: 100_000}, dial_rate=10) as emulator:
         print(f"Wolkvox emulator listening on {emulator.url} (token {TOKEN!r}, server 0042)")
         env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
         env.update(

@@ -54,7 +54,11 @@ Behaviours chosen where the vendor documentation is silent or ambiguous:
 - detail: GET; ``date_ini``/``date_end`` are YYYYmmddHHiiss, end >= start, span <= 31 days
   (else 400); returns the campaign's records (at most 60,000).
 - information campaigns: one row per campaign of the operation, every value a string,
-  ``dial_mode`` "autopilot".
+  ``dial_mode`` "autopilot"; ``records`` counts the records left to call (no ``result`` yet).
+- Dialing is simulated only when asked (``dial_rate``, ``--dial-rate``, POST
+  /_emulator/dialing): a Started campaign then gives that many records a second a result
+  (answer, no-answer, busy, answer-machine), so ``records`` falls towards 0. Results given by
+  the simulation live in memory only (not in the SQLite state file).
 - Paths outside ``/api/v2/`` and ``/_emulator/`` answer 404.
 - Concurrency: ``peak_in_flight`` in /_emulator/state counts every concurrent call on a token,
   including the rejected 3rd one, so a peak above 2 proves a client overran the limit.

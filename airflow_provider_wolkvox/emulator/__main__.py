@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-in-flight", type=int, default=2, help="concurrent requests per token (2)")
     parser.add_argument("--max-records", type=int, default=10_000, help="records per add_record (10000)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every API call")
+    parser.add_argument(
+        "--dial-rate",
+        type=float,
+        default=0.0,
+        help="records a second a Started campaign calls (default 0: never)",
+    )
     return parser
 
 
@@ -57,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_records=args.max_records,
     )
     emulator.set_latency(args.latency)
+    emulator.set_dial_rate(args.dial_rate)
     stopping = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:

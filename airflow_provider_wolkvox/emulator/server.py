@@ -102,6 +102,7 @@ class WolkvoxEmulator:
         state_file: str | None = None,
         max_in_flight: int = 2,
         max_records: int = 10_000,
+        dial_rate: float = 0.0,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -109,6 +110,7 @@ class WolkvoxEmulator:
         self.max_in_flight = max_in_flight
         self.max_records = max_records
         self.store = Store(state_file)
+        self.set_dial_rate(dial_rate)
         self.faults = FaultBook()
         self.endpoints = Endpoints(self.store, max_records, self._token_info)
         self._lock = threading.Lock()  # counters below
@@ -196,6 +198,16 @@ class WolkvoxEmulator:
             raise ValueError("latency must be >= 0")
         self.latency = float(seconds)
 
+    def set_dial_rate(self, records_per_second: float) -> None:
+        """Simulate the dialer: a Started campaign calls this many records a second.
+
+        Called records get a ``result`` and no longer count in the campaign list's ``records``
+        (records left to call), so a sensor waiting for ``records <= N`` has something to wait for.
+        """
+        if records_per_second < 0:
+            raise ValueError("dial rate must be >= 0")
+        self.store.set_dial_rate(float(records_per_second))
+
     def set_maintenance(self, enabled: bool = True) -> None:
         """While on, every API call answers 403 API CONSUMPTION DISABLED DUE TO MAINTENANCE."""
         self.maintenance = bool(enabled)
@@ -204,6 +216,7 @@ class WolkvoxEmulator:
         """Forget campaigns, faults, latency, maintenance and all counters (quota included)."""
         self.store.reset()
         self.faults.clear()
+        self.set_dial_rate(0.0)
         self.latency = 0.0
         self.maintenance = False
         with self._lock:
@@ -338,6 +351,12 @@ class WolkvoxEmulator:
                     raise ValueError("latency needs {'seconds': number}")
                 self.set_latency(seconds)
                 return Reply.admin({"ok": True, "seconds": self.latency})
+            if (method, action) == ("POST", "dialing"):
+                rate = payload.get("records_per_second") if isinstance(payload, dict) else None
+                if isinstance(rate, bool) or not isinstance(rate, int | float):
+                    raise ValueError("dialing needs {'records_per_second': number}")
+                self.set_dial_rate(rate)
+                return Reply.admin({"ok": True, "records_per_second": self.store.dial_rate})
             if (method, action) == ("POST", "maintenance"):
                 enabled = payload.get("enabled") if isinstance(payload, dict) else None
                 if not isinstance(enabled, bool):

@@ -14,11 +14,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 FIRST_CAMPAIGN_ID = 1001
 PHONE_KEYS = tuple(f"tel{i}" for i in range(1, 11))
+#: Results the dialing simulation gives to the records it calls, in turn.
+DIAL_RESULTS = ("answer", "no-answer", "busy", "answer-machine")
 
 
 @dataclass
@@ -32,6 +35,32 @@ class Campaign:
     status: str = "Stopped"
     speed: str = "100"
     records: list[dict[str, Any]] = field(default_factory=list)
+    #: While Started with dialing simulated: when the records up to now were dialed.
+    dialed_until: float | None = None
+
+    def pending(self) -> int:
+        """Records not yet called (no ``result``): what the campaign list reports as ``records``."""
+        return sum(1 for r in self.records if not r.get("result"))
+
+    def dial(self, now: float, rate: float) -> None:
+        """Simulate the dialer: while Started, give ``rate`` records a second a result, in order."""
+        if self.status != "Started" or rate <= 0:
+            return
+        if self.dialed_until is None:  # started before dialing was switched on, or reloaded
+            self.dialed_until = now
+            return
+        due = int((now - self.dialed_until) * rate)
+        if due <= 0:
+            return
+        self.dialed_until += due / rate
+        for record in self.records:
+            if due == 0:
+                break
+            if not record.get("result"):
+                record["result"] = DIAL_RESULTS[due % len(DIAL_RESULTS)]
+                due -= 1
+        if due:  # nothing left to call: do not bank the idle time
+            self.dialed_until = now
 
     def info_row(self) -> dict[str, Any]:
         """The row information.php?api=campaigns returns for this campaign."""
@@ -42,7 +71,7 @@ class Campaign:
             "campaign_description": _s(f.get("campaign_description")),
             "type_campaign": self.type_campaign,
             "status": self.status,
-            "records": str(len(self.records)),
+            "records": str(self.pending()),
             "speed": self.speed,
             "dial_mode": "autopilot",
             "skill_id": _s(f.get("skill_id")),
@@ -60,6 +89,7 @@ class Campaign:
             status=self.status,
             speed=self.speed,
             record_count=len(self.records),
+            pending_count=self.pending(),
         )
         out["records"] = list(self.records) if include_records else None
         return out
@@ -85,6 +115,8 @@ class Store:
         self.lock = threading.Lock()
         self._servers: dict[str, dict[str, Campaign]] = {}
         self._next_id = FIRST_CAMPAIGN_ID
+        #: Records a second that a Started campaign "dials" (0: records are never called).
+        self.dial_rate = 0.0
         self._state_file = state_file
         self._db: sqlite3.Connection | None = None
         if state_file:
@@ -220,6 +252,12 @@ class Store:
             if not self._alive(campaign):
                 return False
             if status is not None:
+                now = time.monotonic()
+                campaign.dial(now, self.dial_rate)  # what was called before a stop still counts
+                if status == "Started" and campaign.status != "Started":
+                    campaign.dialed_until = now
+                elif status != "Started":
+                    campaign.dialed_until = None
                 campaign.status = status
             if speed is not None:
                 campaign.speed = speed
@@ -284,10 +322,31 @@ class Store:
 
     def info_rows(self, server: str) -> list[dict[str, Any]]:
         with self.lock:
+            self._dial()
             return [c.info_row() for c in self._servers.get(server, {}).values()]
+
+    def set_dial_rate(self, rate: float) -> None:
+        """Change the simulated dialing speed from now on (what was due so far uses the old one)."""
+        with self.lock:
+            self._dial()
+            self.dial_rate = rate
+            now = time.monotonic()
+            for campaigns in self._servers.values():
+                for campaign in campaigns.values():
+                    if campaign.status == "Started":
+                        campaign.dialed_until = now
+
+    def _dial(self) -> None:
+        """Bring the dialing simulation up to now (called, under the lock, before every read)."""
+        if self.dial_rate > 0:
+            now = time.monotonic()
+            for campaigns in self._servers.values():
+                for campaign in campaigns.values():
+                    campaign.dial(now, self.dial_rate)
 
     def snapshot(self, include_records: bool = True) -> list[dict[str, Any]]:
         with self.lock:
+            self._dial()
             return [
                 c.snapshot(include_records)
                 for server in sorted(self._servers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from emulator_helpers import Api, assert_envelope, records
 
@@ -154,13 +156,14 @@ def test_speed(api: Api) -> None:
     assert api.campaigns()[0]["speed"] == "35"
 
 
-def test_clear_campaign(api: Api) -> None:
+def test_clear_campaign(api: Api, emu: WolkvoxEmulator) -> None:
     cid = api.create()
     api.add(cid, [*records(2), *records(2, start=2, result="busy"), *records(1, start=4, result="answer")])
     r = api.campaign("DELETE", "clear_campaign", type_campaign="predictive", campaign_id=cid, result="busy")
     out = assert_envelope(r, 202, f"All records has been deleted of campaign_id {cid} successfully")
     assert out["data"] == [{"total_deleted": "2"}]
-    assert api.campaigns()[0]["records"] == "3"
+    assert emu.state()["campaigns"][0]["record_count"] == 3
+    assert api.campaigns()[0]["records"] == "2"  # records left to call: one already has a result
     r = api.campaign("DELETE", "clear_campaign", type_campaign="predictive", campaign_id=cid, result="nope")
     assert_envelope(r, 400)
     r = api.campaign("DELETE", "clear_campaign", type_campaign="predictive", campaign_id=cid)
@@ -256,3 +259,40 @@ def test_state_is_per_server(emu: WolkvoxEmulator) -> None:
     assert [row["campaign_id"] for row in a.campaigns()] == [cid]
     assert_envelope(b.campaign("PUT", "start", type_campaign="predictive", campaign_id=cid), 404)
     assert emu.state()["campaigns"][0]["server"] == "0042"
+
+
+def test_a_started_campaign_dials_its_records_when_dialing_is_simulated(
+    api: Api, emu: WolkvoxEmulator
+) -> None:
+    emu.set_dial_rate(200)  # records a second
+    cid = api.create()
+    api.campaign("POST", "add_record", json=records(50), type_campaign="predictive", campaign_id=cid)
+    assert api.campaigns()[0]["records"] == "50"  # nothing is called while Stopped
+    time.sleep(0.1)
+    assert api.campaigns()[0]["records"] == "50"
+
+    api.campaign("PUT", "start", type_campaign="predictive", campaign_id=cid)
+    deadline = time.monotonic() + 5
+    while api.campaigns()[0]["records"] != "0" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert api.campaigns()[0]["records"] == "0"  # records left to call
+    stored = emu.state()["campaigns"][0]
+    assert stored["record_count"] == 50  # called records stay in the campaign, with a result
+    assert all(r["result"] for r in stored["records"])
+
+
+def test_dialing_stops_with_the_campaign_and_is_off_by_default(api: Api, emu: WolkvoxEmulator) -> None:
+    cid = api.create()
+    api.campaign("POST", "add_record", json=records(5), type_campaign="predictive", campaign_id=cid)
+    api.campaign("PUT", "start", type_campaign="predictive", campaign_id=cid)
+    time.sleep(0.1)
+    assert api.campaigns()[0]["records"] == "5"  # dial rate 0: never called
+
+    api.campaign("PUT", "stop", type_campaign="predictive", campaign_id=cid)
+    r = api.session.post(f"{emu.url}/_emulator/dialing", json={"records_per_second": 1000})
+    assert r.status_code == 200
+    time.sleep(0.1)
+    assert api.campaigns()[0]["records"] == "5"  # a stopped campaign calls nobody
+    assert (
+        api.session.post(f"{emu.url}/_emulator/dialing", json={"records_per_second": "x"}).status_code == 400
+    )

@@ -1,0 +1,35 @@
+"""The lifecycle example DAG, run for real with `airflow dags test` against the emulator."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+EXAMPLE_CONTACTS = Path(__file__).resolve().parents[2] / "example_dags" / "data" / "contacts.csv"
+
+pytestmark = pytest.mark.integration
+
+
+def test_lifecycle_dag_loads_starts_waits_deferred_and_stops(run_dag, wolkvox_emulator):
+    wolkvox_emulator.set_dial_rate(8)  # 50 contacts take ~6 s: the sensor has to defer and poll
+    result = run_dag("example_wolkvox_lifecycle")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+
+    with open(EXAMPLE_CONTACTS, newline="", encoding="utf-8") as handle:
+        uploaded = [row["customer_id"] for row in csv.DictReader(handle)]
+    (campaign,) = wolkvox_emulator.state()["campaigns"]
+    assert sorted(r["customer_id"] for r in campaign["records"]) == sorted(uploaded)  # each exactly once
+    assert campaign["status"] == "Stopped"
+    assert campaign["pending_count"] == 0  # the sensor waited until every contact was called
+    requests = wolkvox_emulator.request_counts
+    assert requests["start"] == 1 and requests["stop"] == 1
+    # One poke in the worker, then the trigger's polls: the wait really was deferred.
+    assert "WolkvoxCampaignTrigger" in output
+    assert requests["campaigns"] >= 2
+    assert (
+        wolkvox_emulator.state()["peak_in_flight"]
+        and max(wolkvox_emulator.state()["peak_in_flight"].values()) <= 2
+    )
