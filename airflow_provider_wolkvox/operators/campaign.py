@@ -25,6 +25,11 @@ class CreateCampaignOperator(WolkvoxBaseOperator):
     under the XCom key ``campaign_name``. Every value is validated after templates are rendered and
     before any request is sent; an error names the field and what is accepted.
 
+    Safe under task retries: the created id is remembered across tries (Airflow 3.3's task state
+    store) and reused instead of creating a second campaign; after a failure that leaves the
+    outcome unknown (read timeout, dropped connection, 502/504) the operator looks for the campaign
+    in the campaign list before sending the request again.
+
     :param type_campaign: ``preview`` or ``predictive``, any case (templated).
     :param campaign_name: the campaign's name, not blank (templated).
     :param skill_id: the numeric id of the skill that serves the campaign, int or digit string (templated).
@@ -38,6 +43,10 @@ class CreateCampaignOperator(WolkvoxBaseOperator):
         GTM HND ITA MEX NIC PAN PER, any case (templated).
     :param enable_edition: whether agents may edit record data: ``True``/``False`` or ``"yes"``/``"no"``
         (templated).
+    :param if_exists: what to do when a campaign of this name and type already exists before the
+        first try: ``"fail"`` (default: fail the task, nothing created), ``"reuse"`` (return the
+        existing campaign's id; fails if there are several) or ``"create"`` (create another one,
+        Wolkvox allows duplicate names) (templated).
     :param wolkvox_conn_id: the Wolkvox connection, ``wolkvox_default`` by default (templated).
     """
 
@@ -51,6 +60,7 @@ class CreateCampaignOperator(WolkvoxBaseOperator):
         "opts",
         "amd",
         "enable_edition",
+        "if_exists",
         "wolkvox_conn_id",
     )
     template_fields_renderers = {"opts": "json"}
@@ -68,6 +78,7 @@ class CreateCampaignOperator(WolkvoxBaseOperator):
         opts: Sequence[str] | Mapping[str, str] | None = None,
         amd: str | None = None,
         enable_edition: bool | str = False,
+        if_exists: str = "fail",
         wolkvox_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
@@ -81,9 +92,12 @@ class CreateCampaignOperator(WolkvoxBaseOperator):
         self.opts = opts
         self.amd = amd
         self.enable_edition = enable_edition
+        self.if_exists = if_exists
 
     def execute(self, context: Context) -> str:
+        from airflow_provider_wolkvox._compat import task_state_store
         from airflow_provider_wolkvox.client.models import CampaignSpec
+        from airflow_provider_wolkvox.operators.creation import CampaignCreation, parse_if_exists
 
         with fail_fast_on_permanent_errors():
             # Validated here, after rendering, because templated values only exist now.
@@ -98,17 +112,32 @@ class CreateCampaignOperator(WolkvoxBaseOperator):
                 amd=self.amd,
                 enable_edition=self.enable_edition,
             )
-            campaign = self.hook.create_campaign(spec)
-        self.log.info(
-            "Created %s campaign %s %r",
-            spec.type_campaign.value,
-            campaign.campaign_id,
-            campaign.campaign_name,
-        )
+            creation = CampaignCreation(
+                self.hook.client,
+                spec,
+                if_exists=parse_if_exists(self.if_exists),
+                store=task_state_store(context),
+                try_number=_try_number(context),
+                log=self.log,
+            )
+            campaign, created = creation.run()
+        if created:
+            self.log.info(
+                "Created %s campaign %s %r",
+                spec.type_campaign.value,
+                campaign.campaign_id,
+                campaign.campaign_name,
+            )
         ti = context.get("ti") if isinstance(context, Mapping) else None
         if ti is not None:
             ti.xcom_push(key="campaign_name", value=campaign.campaign_name)
         return campaign.campaign_id
+
+
+def _try_number(context: Any) -> int:
+    ti = context.get("ti") if isinstance(context, Mapping) else None
+    number = getattr(ti, "try_number", 1)
+    return number if isinstance(number, int) else 1
 
 
 class _CampaignActionOperator(WolkvoxBaseOperator):

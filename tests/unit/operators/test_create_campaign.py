@@ -10,6 +10,7 @@ from airflow_provider_wolkvox.client import WolkvoxServerError
 from airflow_provider_wolkvox.operators.campaign import CreateCampaignOperator
 
 CREATE_URL = "https://wv0042.wolkvox.com/api/v2/campaign.php?api=create_campaign"
+CAMPAIGNS_URL = "https://wv0042.wolkvox.com/api/v2/information.php?api=campaigns"
 CREATED = {
     "code": 201,
     "error": None,
@@ -23,6 +24,18 @@ GOOD = {"type_campaign": "predictive", "campaign_name": "Outbound", "skill_id": 
 def connection(set_connection):
     # No waiting between HTTP retries in unit tests.
     return set_connection(extra={"retry_min_delay": 0, "retry_max_delay": 0, "retry_attempts": 3})
+
+
+@pytest.fixture(autouse=True)
+def campaign_list(requests_mock):
+    """The campaign list the operator reads before creating; tests append rows to it."""
+    rows: list[dict[str, str]] = []
+    requests_mock.get(CAMPAIGNS_URL, json=lambda request, context: {"code": 200, "error": None, "data": rows})
+    return rows
+
+
+def creates(requests_mock):
+    return [r for r in requests_mock.request_history if r.method == "POST"]
 
 
 def make(**overrides):
@@ -127,6 +140,7 @@ def test_template_fields_cover_every_argument():
         "opts",
         "amd",
         "enable_edition",
+        "if_exists",
         "wolkvox_conn_id",
     }
 
@@ -189,21 +203,26 @@ def test_errors_a_retry_cannot_fix_fail_without_retries(connection, requests_moc
     with pytest.raises(AirflowFailException, match=msg) as info:
         make().execute({"ti": MagicMock()})
     assert "tok-SECRET" not in str(info.value)
-    assert requests_mock.call_count == 1
+    assert len(creates(requests_mock)) == 1
 
 
 def test_transient_errors_raise_ordinary_errors_so_task_retries_apply(connection, requests_mock):
     requests_mock.post(CREATE_URL, status_code=503, json={"code": 503, "error": "X", "msg": "busy"})
     with pytest.raises(WolkvoxServerError):
         make().execute({"ti": MagicMock()})
-    assert requests_mock.call_count == 3  # retry_attempts from the connection extra
+    assert len(creates(requests_mock)) == 3  # retry_attempts from the connection extra
 
 
-def test_an_ambiguous_failure_fails_the_task_saying_the_campaign_may_exist(connection, requests_mock):
+def test_a_lost_answer_is_checked_in_the_campaign_list_and_then_left_to_a_task_retry(
+    connection, requests_mock
+):
     requests_mock.post(CREATE_URL, status_code=504, text="<html>Gateway Timeout</html>")
-    with pytest.raises(AirflowFailException, match="may have been created"):
+    with pytest.raises(AirflowException, match="next try looks for it in the campaign list") as info:
         make().execute({"ti": MagicMock()})
-    assert requests_mock.call_count == 1
+    assert not isinstance(info.value, AirflowFailException)  # Airflow's retries apply
+    # Sent, checked the list (nothing), sent once more, checked again: never blindly repeated.
+    methods = [r.method for r in requests_mock.request_history]
+    assert methods == ["GET", "POST", "GET", "POST", "GET"]
 
 
 def test_success_is_logged_in_one_line(connection, requests_mock, capsys, caplog):
@@ -213,3 +232,143 @@ def test_success_is_logged_in_one_line(connection, requests_mock, capsys, caplog
     logged = capsys.readouterr().out + caplog.text
     assert "Created predictive campaign 1234 'Outbound 2026-11-28'" in logged
     assert "tok-SECRET" not in logged
+
+
+# ------------------------------------------------------------------ retry safety (issue: duplicates)
+
+
+class FakeStore:
+    """Stands in for Airflow 3.3's context["task_state_store"]."""
+
+    def __init__(self):
+        self.data = {}
+
+    def get(self, key, default=None):
+        return self.data.get(key, default)
+
+    def set(self, key, value, retention=None):
+        self.data[key] = value
+
+
+def row(campaign_id, name="Outbound", type_campaign="predictive"):
+    return {
+        "campaign_id": campaign_id,
+        "campaign_name": name,
+        "type_campaign": type_campaign,
+        "status": "Stopped",
+    }
+
+
+def created_then_listed(campaign_list, campaign_id="1234"):
+    """A create answer that also makes the campaign appear in the list, like the real server."""
+
+    def answer(request, context):
+        context.status_code = 201
+        campaign_list.append(row(campaign_id, request.json()["campaign_name"]))
+        return {"code": 201, "error": None, "msg": "ok", "data": [{"id_campaign": campaign_id}]}
+
+    return answer
+
+
+def test_a_task_retry_reuses_the_campaign_an_earlier_try_created(connection, requests_mock, campaign_list):
+    store = FakeStore()
+    requests_mock.post(CREATE_URL, json=created_then_listed(campaign_list))
+    assert make().execute({"ti": MagicMock(), "task_state_store": store}) == "1234"
+
+    requests_mock.reset_mock()
+    assert make().execute({"ti": MagicMock(), "task_state_store": store}) == "1234"
+    assert creates(requests_mock) == []
+    assert len(campaign_list) == 1
+
+
+def test_a_remembered_campaign_that_was_deleted_is_created_again(connection, requests_mock, campaign_list):
+    store = FakeStore()
+    store.set("wolkvox_create_campaign", {"campaign_id": "999", "campaign_name": "Outbound"})
+    requests_mock.post(CREATE_URL, json=created_then_listed(campaign_list))
+    assert make().execute({"ti": MagicMock(), "task_state_store": store}) == "1234"
+    assert len(creates(requests_mock)) == 1
+    assert store.data["wolkvox_create_campaign"]["campaign_id"] == "1234"
+
+
+def test_a_retry_after_a_lost_answer_adopts_the_campaign_that_appeared(
+    connection, requests_mock, campaign_list
+):
+    store = FakeStore()
+    campaign_list.append(row("1000"))  # existed before, with if_exists="create"
+    requests_mock.post(CREATE_URL, status_code=502, text="Bad Gateway")
+    with pytest.raises(AirflowException):
+        make(if_exists="create").execute({"ti": MagicMock(), "task_state_store": store})
+    assert store.data["wolkvox_create_campaign"] == {"pending": True, "existing": ["1000"]}
+
+    # Meanwhile the server turns out to have created it after all.
+    campaign_list.append(row("1001"))
+    requests_mock.reset_mock()
+    assert make(if_exists="create").execute({"ti": MagicMock(), "task_state_store": store}) == "1001"
+    assert creates(requests_mock) == []
+
+
+def test_a_lost_answer_whose_campaign_is_in_the_list_is_adopted_in_the_same_try(
+    connection, requests_mock, campaign_list
+):
+    def applied_but_lost(request, context):
+        campaign_list.append(row("1234"))
+        context.status_code = 504
+        return "Gateway Timeout"
+
+    requests_mock.post(CREATE_URL, text=applied_but_lost)
+    assert make().execute({"ti": MagicMock(), "task_state_store": FakeStore()}) == "1234"
+    assert len(creates(requests_mock)) == 1
+    assert len(campaign_list) == 1
+
+
+def test_a_lost_answer_with_nothing_created_is_sent_once_more(connection, requests_mock, campaign_list):
+    requests_mock.post(
+        CREATE_URL,
+        [{"status_code": 504, "text": "Gateway Timeout"}, {"json": created_then_listed(campaign_list)}],
+    )
+    assert make().execute({"ti": MagicMock(), "task_state_store": FakeStore()}) == "1234"
+    assert len(creates(requests_mock)) == 2
+    assert len(campaign_list) == 1
+
+
+def test_if_exists_fail_is_the_default_and_creates_nothing(connection, requests_mock, campaign_list):
+    campaign_list.append(row("1000"))
+    campaign_list.append(row("1001", type_campaign="preview"))  # another type does not count
+    with pytest.raises(AirflowFailException, match=r"already exists \(id 1000\).*if_exists='reuse'"):
+        make().execute({"ti": MagicMock()})
+    assert creates(requests_mock) == []
+
+
+def test_if_exists_reuse_returns_the_existing_campaign(connection, requests_mock, campaign_list):
+    campaign_list.append(row("1000"))
+    assert make(if_exists="reuse").execute({"ti": MagicMock()}) == "1000"
+    assert creates(requests_mock) == []
+
+
+def test_if_exists_reuse_refuses_to_choose_between_several(connection, requests_mock, campaign_list):
+    campaign_list.extend([row("1000"), row("1001")])
+    with pytest.raises(AirflowFailException, match="2 campaigns named 'Outbound'.*1000, 1001"):
+        make(if_exists="REUSE").execute({"ti": MagicMock()})
+    assert creates(requests_mock) == []
+
+
+def test_if_exists_create_makes_another_campaign(connection, requests_mock, campaign_list):
+    campaign_list.append(row("1000"))
+    requests_mock.post(CREATE_URL, json=created_then_listed(campaign_list))
+    assert make(if_exists="create").execute({"ti": MagicMock()}) == "1234"
+    assert len(campaign_list) == 2
+
+
+def test_without_a_state_store_a_retry_reuses_the_campaign_found_by_name(
+    connection, requests_mock, campaign_list
+):
+    campaign_list.append(row("1234"))
+    ti = MagicMock(try_number=2)
+    assert make().execute({"ti": ti}) == "1234"  # Airflow < 3.3: the name is the only trace
+    assert creates(requests_mock) == []
+
+
+def test_a_bad_if_exists_is_refused_before_any_request(connection, requests_mock):
+    with pytest.raises(AirflowFailException, match="Invalid if_exists: 'skip' is not accepted"):
+        make(if_exists="skip").execute({"ti": MagicMock()})
+    assert requests_mock.call_count == 0
