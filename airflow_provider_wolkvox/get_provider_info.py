@@ -40,6 +40,31 @@ def get_provider_info() -> dict[str, Any]:
         "name": "Wolkvox",
         "description": "Wolkvox contact-center campaigns: create, load contacts, start, stop and wait.",
         "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": "Wolkvox",
+                "external-doc-url": "https://www.wolkvox.com/en/apis-v2-2/4-campaign-creation/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [
+            {"integration-name": "Wolkvox", "python-modules": ["airflow_provider_wolkvox.hooks.wolkvox"]}
+        ],
+        "operators": [
+            {
+                "integration-name": "Wolkvox",
+                "python-modules": [
+                    "airflow_provider_wolkvox.operators.campaign",
+                    "airflow_provider_wolkvox.operators.records",
+                ],
+            }
+        ],
+        "sensors": [
+            {"integration-name": "Wolkvox", "python-modules": ["airflow_provider_wolkvox.sensors.campaign"]}
+        ],
+        "triggers": [
+            {"integration-name": "Wolkvox", "python-modules": ["airflow_provider_wolkvox.triggers.campaign"]}
+        ],
         "connection-types": [
             {
                 "connection-type": "wolkvox",

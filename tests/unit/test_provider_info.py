@@ -70,3 +70,16 @@ def test_airflow2_registers_the_legacy_form_widgets_and_behaviour():
     behaviour = manager.field_behaviours["wolkvox"]
     assert behaviour["relabeling"] == {"host": "Server", "password": "API token"}
     assert set(behaviour["hidden_fields"]) == {"schema", "port", "login"}
+
+
+def test_every_module_listed_in_provider_info_imports():
+    info = get_provider_info()
+    modules = [
+        m
+        for kind in ("hooks", "operators", "sensors", "triggers")
+        for item in info[kind]
+        for m in item["python-modules"]
+    ]
+    for module in modules:
+        __import__(module)
+    assert "airflow_provider_wolkvox.operators.records" in modules
