@@ -347,7 +347,7 @@ def test_if_exists_reuse_returns_the_existing_campaign(connection, requests_mock
 
 def test_if_exists_reuse_refuses_to_choose_between_several(connection, requests_mock, campaign_list):
     campaign_list.extend([row("1000"), row("1001")])
-    with pytest.raises(AirflowFailException, match="2 campaigns named 'Outbound'.*1000, 1001"):
+    with pytest.raises(AirflowFailException, match=r"2 campaigns named 'Outbound'.*1000, 1001"):
         make(if_exists="REUSE").execute({"ti": MagicMock()})
     assert creates(requests_mock) == []
 
