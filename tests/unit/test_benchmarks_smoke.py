@@ -1,0 +1,43 @@
+"""Smoke test of the performance suite: ``benchmarks/run.py --quick --no-write`` runs end to end.
+
+Only that it completes and prints every figure is checked; whether targets pass is noise on a
+shared CI machine and is left to ``make bench``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+RUN = REPO / "benchmarks" / "run.py"
+FIGURES = (
+    "import operators.campaign",
+    "import operators.records",
+    "import sensors.campaign",
+    "dagbag parse example DAG",
+    "hook create_campaign per call",
+    "emulator GET rate (headroom)",
+    "upload throughput",
+    "upload peak RSS growth",
+    "airflow tasks test wall time",
+)
+
+
+@pytest.mark.integration
+def test_quick_benchmark_run_prints_every_figure() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--quick", "--no-write"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    table = proc.stdout
+    for name in FIGURES:
+        assert name in table, f"{name!r} missing from:\n{table}"
+    assert "error" not in {line.split()[-1] for line in table.splitlines() if line.strip()}
