@@ -23,6 +23,7 @@ FIGURES = (
     "emulator GET rate (headroom)",
     "upload throughput",
     "upload peak RSS growth",
+    "upload throughput on_invalid=skip",
     "airflow tasks test wall time",
 )
 
