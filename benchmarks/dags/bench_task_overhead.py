@@ -3,7 +3,9 @@
 ``airflow tasks test bench_task_overhead wolkvox_create`` runs CreateCampaignOperator through
 ``wolkvox_default``; ``... http_create`` runs HttpOperator through ``wolkvox_http``, whose extra
 carries the ``wolkvox-token`` and ``wolkvox_server`` headers. Both send the same URL and body to
-the emulator that benchmarks/run.py starts.
+the emulator that benchmarks/run.py starts. CreateCampaignOperator keeps its defaults, so with
+``if_exists="fail"`` it also reads the campaign list first; run.py resets the emulator before
+every run so that list is empty.
 """
 
 from __future__ import annotations
