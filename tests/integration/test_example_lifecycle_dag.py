@@ -22,6 +22,7 @@ def test_lifecycle_dag_loads_starts_waits_deferred_and_stops(run_dag, wolkvox_em
         uploaded = [row["customer_id"] for row in csv.DictReader(handle)]
     (campaign,) = wolkvox_emulator.state()["campaigns"]
     assert sorted(r["customer_id"] for r in campaign["records"]) == sorted(uploaded)  # each exactly once
+    assert campaign["campaign_name"] == "Collections 2026-11-28"
     assert campaign["status"] == "Stopped"
     assert campaign["pending_count"] == 0  # the sensor waited until every contact was called
     requests = wolkvox_emulator.request_counts

@@ -146,16 +146,3 @@ def test_after_an_ambiguous_failure_the_retry_leaves_every_record_exactly_once(
     assert wolkvox_emulator.request_counts["find_record"] == 2  # first and last record of chunk 2
     assert counts["chunks_resumed"] == (2 if landed else 1)
     assert counts["accepted"] == counts["sent"] == 25_000
-
-
-def test_the_lifecycle_example_dag_runs_end_to_end(run_dag, wolkvox_emulator):  # noqa: F811
-    result = run_dag("example_wolkvox_lifecycle")
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
-    [campaign] = wolkvox_emulator.state()["campaigns"]
-    assert campaign["campaign_name"] == "Collections 2026-11-28"
-    assert campaign["record_count"] == 50
-    assert campaign["status"] == "Stopped"
-    counts = wolkvox_emulator.request_counts
-    assert counts["add_record"] == 1 and counts["start"] == 1 and counts["stop"] == 1
-    assert counts["campaigns"] >= 1
