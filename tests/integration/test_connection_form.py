@@ -1,0 +1,212 @@
+"""The connection as Airflow itself shows and tests it.
+
+* The form: a real `airflow api-server` (Airflow 3 only) on 127.0.0.1 and a free port, in a
+  throwaway AIRFLOW_HOME, with the simple auth manager letting everyone in as admin. The React UI
+  builds the connection form from `GET /ui/connections/hook_meta`, so that answer is what a user
+  sees (docs: airflow-notes e.10).
+* The Test: `airflow connections test wolkvox_default` against the emulator, on every Airflow line.
+  (The UI's Test button cannot reach the hook on 3.3.2 for a connection without a port; notes e.11.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import airflow
+import pytest
+import requests
+
+from airflow_provider_wolkvox.emulator import WolkvoxEmulator
+from airflow_provider_wolkvox.emulator.pytest_plugin import TEST_TOKEN
+from airflow_provider_wolkvox.get_provider_info import CONN_FIELDS
+
+pytestmark = pytest.mark.integration
+
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+AIRFLOW_3 = int(airflow.__version__.split(".")[0]) >= 3
+STARTUP_TIMEOUT = 90
+#: Distinctive enough that finding it in the CLI output would be a leak.
+WRONG_TOKEN = "tok-WRONG-SECRET-4711"
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__DAGS_FOLDER=str(home / "dags"),
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",
+        AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's own process group (it forks workers), then SIGKILL what is left."""
+    if process.poll() is not None:
+        return
+    for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="module")
+def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a running `airflow api-server` on 127.0.0.1; always stopped afterwards."""
+    if not AIRFLOW_3:
+        pytest.skip("`airflow api-server` and the React connection form exist from Airflow 3.0")
+    home = tmp_path_factory.mktemp("api-server-home")
+    (home / "dags").mkdir()
+    env = _env(home)
+    migrate = subprocess.run(
+        [AIRFLOW, "db", "migrate"], env=env, cwd=home, capture_output=True, text=True, timeout=300
+    )
+    assert migrate.returncode == 0, migrate.stdout[-2000:] + migrate.stderr[-2000:]
+
+    port = _free_port()
+    log_path = home / "api-server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [AIRFLOW, "api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+            env=env,
+            cwd=home,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so teardown reaches its workers
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        session = requests.Session()
+        session.trust_env = False  # never through a proxy: this is 127.0.0.1
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"api-server exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+            try:
+                if session.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"api-server not up after {STARTUP_TIMEOUT} s:\n{log_path.read_text()[-4000:]}")
+            time.sleep(0.25)
+        yield base
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="module")
+def wolkvox_form(api_server: str) -> dict:
+    session = requests.Session()
+    session.trust_env = False
+    response = session.get(f"{api_server}/ui/connections/hook_meta", timeout=30)
+    assert response.status_code == 200, response.text[:2000]
+    forms = [item for item in response.json() if item["connection_type"] == "wolkvox"]
+    assert len(forms) == 1, [item["connection_type"] for item in response.json()]
+    return forms[0]
+
+
+def test_ui_lists_the_wolkvox_connection_type(wolkvox_form):
+    assert wolkvox_form["hook_name"] == "Wolkvox"
+    assert wolkvox_form["hook_class_name"] == "airflow_provider_wolkvox.hooks.wolkvox.WolkvoxHook"
+
+
+def test_ui_relabels_host_and_password_with_placeholders(wolkvox_form):
+    fields = wolkvox_form["standard_fields"]
+    assert fields["host"] == {"hidden": False, "title": "Server", "placeholder": "0042"}
+    assert fields["password"]["hidden"] is False
+    assert fields["password"]["title"] == "API token"
+    assert "Tokens" in fields["password"]["placeholder"]
+
+
+def test_ui_hides_login_schema_and_port(wolkvox_form):
+    fields = wolkvox_form["standard_fields"]
+    # The UI calls the schema field `url_schema`.
+    for name in ("login", "url_schema", "port"):
+        assert fields[name]["hidden"] is True, (name, fields[name])
+
+
+def test_ui_shows_the_extra_fields(wolkvox_form):
+    extra = wolkvox_form["extra_fields"]
+    assert set(extra) == {"server_id", "timeout", "retry_attempts"}
+    for name, declared in CONN_FIELDS.items():
+        assert extra[name]["schema"]["title"] == declared["label"]
+        assert extra[name]["description"] == declared["description"]
+    assert extra["server_id"]["schema"]["type"] == ["string", "null"]
+    assert extra["timeout"]["schema"]["type"] == ["number", "null"]
+    assert extra["retry_attempts"]["schema"]["type"] == ["integer", "null"]
+    assert extra["retry_attempts"]["schema"]["maximum"] == 20
+    # Nothing is pre-filled, so saving the form does not write defaults into Extra.
+    assert all(field["value"] is None for field in extra.values())
+
+
+@pytest.fixture
+def connections_test(tmp_path: Path, wolkvox_emulator: WolkvoxEmulator):
+    """Run `airflow connections test wolkvox_default` with the connection pointing at the emulator."""
+
+    def run(token: str) -> subprocess.CompletedProcess[str]:
+        (tmp_path / "dags").mkdir(exist_ok=True)
+        conn = {
+            "conn_type": "wolkvox",
+            "host": wolkvox_emulator.url,
+            "password": token,
+            "extra": {"server_id": "0042", "retry_min_delay": 0.05, "retry_max_delay": 0.2},
+        }
+        env = _env(
+            tmp_path,
+            AIRFLOW__CORE__TEST_CONNECTION="Enabled",
+            AIRFLOW_CONN_WOLKVOX_DEFAULT=json.dumps(conn),
+        )
+        return subprocess.run(
+            [AIRFLOW, "connections", "test", "wolkvox_default"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    return run
+
+
+def test_cli_connection_test_succeeds_against_the_emulator(connections_test, wolkvox_emulator):
+    result = connections_test(TEST_TOKEN)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "Connection success!" in output, output[-3000:]
+    assert TEST_TOKEN not in output
+    assert wolkvox_emulator.request_counts.get("token_info") == 1
+
+
+def test_cli_connection_test_reports_a_wrong_token_without_showing_it(connections_test, wolkvox_emulator):
+    result = connections_test(WRONG_TOKEN)
+    output = result.stdout + result.stderr
+    # Airflow 3 exits 1 here, Airflow 2.10 exits 0: the printed verdict is what both share.
+    assert "Connection failed!" in output, output[-3000:]
+    assert "PLEASE VALIDATE TOKEN" in output, output[-3000:]
+    assert "Connection success!" not in output
+    assert WRONG_TOKEN not in output
+    # An auth error is permanent: one call, no retries burning the quota.
+    assert wolkvox_emulator.request_counts.get("token_info") == 1
