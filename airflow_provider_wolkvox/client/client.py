@@ -450,7 +450,19 @@ class WolkvoxClient:
             payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json"} if payload is not None else None
 
+        try:
+            return self._send_once(method, url, api, payload, headers, kind)
+        except WolkvoxError as exc:
+            if self.retry.attempts == 1 or not is_retryable(exc, kind):
+                raise
+            failures = [exc]
+
+        # Most calls succeed at once, so the retry machinery is only set up after a failure.
+        # Its first attempt replays that failure (nothing is sent) so that tenacity's attempt
+        # numbers, waits and log lines count the try that already happened.
         def attempt() -> Envelope:
+            if failures:
+                raise failures.pop()
             return self._send_once(method, url, api, payload, headers, kind)
 
         retrying = Retrying(

@@ -31,7 +31,8 @@ RETURNED_INVALID_ROWS = 100
 #: How many invalid rows the error of on_invalid="fail" quotes.
 QUOTED_INVALID_ROWS = 5
 
-Rows = Callable[[], Iterator[tuple[int, Any]]]
+#: Reads the input: ``(row number, record, or InvalidRecordError, or None when check_only)``.
+Rows = Callable[..., Iterator[tuple[int, Any]]]
 
 
 class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
@@ -139,14 +140,13 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
                 parse_text(self.campaign_status, "campaign_status", required=True)
             on_invalid = self._check_choices()
             validator = RecordValidator(kind, self.column_mapping)
-            rows, fingerprint = self._source(campaign_id, kind.value)
+            rows, fingerprint = self._source(campaign_id, kind.value, validator)
 
         store = task_state_store(context)
         upload = _Upload(
             self,
             campaign_id=campaign_id,
             type_campaign=kind.value,
-            validator=validator,
             rows=rows,
             skip_invalid=on_invalid == "skip",
             state=_ProgressState.load(store, fingerprint, self.log),
@@ -176,13 +176,13 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
             )
         return on_invalid
 
-    def _source(self, campaign_id: str, type_campaign: str) -> tuple[Rows, str]:
-        """How to read the input (callable, so it can be read twice) and its fingerprint."""
+    def _source(self, campaign_id: str, type_campaign: str, validator: RecordValidator) -> tuple[Rows, str]:
+        """How to read the cleaned input (callable, so it can be read twice) and its fingerprint."""
         import hashlib
         import json
 
         from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
-        from airflow_provider_wolkvox.client.records import file_format_of, read_rows
+        from airflow_provider_wolkvox.client.records import file_format_of
 
         if (self.records is None) == (self.path is None):
             raise WolkvoxValidationError("records", "give either records (a list of dicts) or path, not both")
@@ -203,7 +203,9 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
             if not os.path.isfile(path):
                 raise WolkvoxValidationError("path", f"{path!r} is not a file")
             digest.update(json.dumps([path, fmt, stat.st_size, stat.st_mtime_ns]).encode())
-            return (lambda: read_rows(path, fmt)), digest.hexdigest()
+            return (
+                lambda check_only=False: validator.read_records(path, fmt, check_only=check_only)
+            ), digest.hexdigest()
         records = self.records
         if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Sequence):
             raise WolkvoxValidationError(
@@ -212,7 +214,9 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
         for record in records:
             digest.update(json.dumps(record, sort_keys=True, default=str).encode())
             digest.update(b"\n")
-        return (lambda: enumerate(records, start=1)), digest.hexdigest()
+        return (
+            lambda check_only=False: validator.clean_rows(enumerate(records, start=1))
+        ), digest.hexdigest()
 
 
 class _ProgressState:
@@ -321,7 +325,6 @@ class _Upload:
         *,
         campaign_id: str,
         type_campaign: str,
-        validator: RecordValidator,
         rows: Rows,
         skip_invalid: bool,
         state: _ProgressState,
@@ -330,7 +333,6 @@ class _Upload:
         self.log = operator.log
         self.campaign_id = campaign_id
         self.type_campaign = type_campaign
-        self.validator = validator
         self.rows = rows
         self.skip_invalid = skip_invalid
         self.state = state
@@ -360,14 +362,13 @@ class _Upload:
         bad: list[InvalidRecordError] = []
         count = invalid = 0
         with fail_fast_on_permanent_errors():
-            for row_number, row in self.rows():
-                try:
-                    self.validator.clean(row, row_number)
-                    count += 1
-                except InvalidRecordError as exc:
+            for _, record in self.rows(check_only=True):
+                if isinstance(record, InvalidRecordError):
                     invalid += 1
                     if len(bad) < QUOTED_INVALID_ROWS:
-                        bad.append(exc)
+                        bad.append(record)
+                else:
+                    count += 1
         if invalid:
             quoted = "; ".join(f"row {exc.row} {exc.field}: {exc.reason}" for exc in bad)
             more = f" (and {invalid - len(bad)} more)" if invalid > len(bad) else ""
@@ -407,14 +408,13 @@ class _Upload:
         index = 0
         buffer: list[dict[str, str]] = []
         first_row = last_row = 0
-        for row_number, row in self.rows():
-            try:
-                record = self.validator.clean(row, row_number)
-            except InvalidRecordError as exc:
+        for row_number, record in self.rows():
+            if isinstance(record, InvalidRecordError):
                 if not self.skip_invalid:  # the file changed since the validation pass
-                    raise AirflowFailException(f"{exc}; the input changed during the upload") from exc
-                self._note_invalid(exc)
+                    raise AirflowFailException(f"{record}; the input changed during the upload") from record
+                self._note_invalid(record)
                 continue
+            assert record is not None
             if not buffer:
                 first_row = row_number
             buffer.append(record)

@@ -481,3 +481,44 @@ def test_a_partly_found_ambiguous_chunk_needs_a_person(requests_mock):
 def test_template_fields():
     op = make(records="{{ ti.xcom_pull('x') }}")
     assert set(op.template_fields) >= {"campaign_id", "type_campaign", "records", "path", "wolkvox_conn_id"}
+
+
+@pytest.mark.parametrize(
+    "mapping", [None, {"phone": "tel1", "name": "customer_name", "junk": None}], ids=["plain", "mapped"]
+)
+def test_the_fast_csv_path_gives_the_same_records_and_errors_as_reading_then_cleaning(tmp_path, mapping):
+    from airflow_provider_wolkvox.client.records import RecordValidator, read_rows
+
+    phone, name = ("phone", "name") if mapping else ("tel1", "customer_name")
+    junk = ",junk" if mapping else ""
+    text = (
+        f"\ufeff{phone},{name},email{junk}\n"
+        f'3001,"Ana\nMaria",a@x.co{",j" if mapping else ""}\n'
+        "\n"  # blank line: skipped
+        ",Bo,\n"  # no phone
+        "3003\n"  # short row: the rest is blank
+        f"3004,Cy,c@x.co{',j' if mapping else ''},surplus\n"  # too many values
+    )
+    path = tmp_path / "c.csv"
+    path.write_text(text, encoding="utf-8")
+    validator = RecordValidator("predictive", mapping)
+
+    def describe(item):
+        number, value = item
+        return (number, (value.field, value.reason) if isinstance(value, Exception) else value)
+
+    slow = [describe(item) for item in validator.clean_rows(read_rows(path))]
+    fast = [describe(item) for item in validator.read_records(path)]
+    assert fast == slow
+    assert [n for n, v in fast if isinstance(v, dict)] == [2, 6]
+    checked = [(n, v is None) for n, v in validator.read_records(path, check_only=True)]
+    assert checked == [(n, isinstance(v, dict)) for n, v in fast]
+
+
+def test_an_unknown_csv_column_makes_every_row_invalid_naming_it(tmp_path):
+    from airflow_provider_wolkvox.client.records import RecordValidator
+
+    path = tmp_path / "c.csv"
+    path.write_text("tel1,colour\n3001,red\n3002,blue\n")
+    rows = list(RecordValidator("predictive").read_records(path))
+    assert [(n, v.field) for n, v in rows] == [(2, "colour"), (3, "colour")]
