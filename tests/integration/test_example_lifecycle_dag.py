@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_wolkvox._compat import AIRFLOW_V_3
+
 EXAMPLE_CONTACTS = Path(__file__).resolve().parents[2] / "example_dags" / "data" / "contacts.csv"
 
 pytestmark = pytest.mark.integration
@@ -28,7 +30,8 @@ def test_lifecycle_dag_loads_starts_waits_deferred_and_stops(run_dag, wolkvox_em
     requests = wolkvox_emulator.request_counts
     assert requests["start"] == 1 and requests["stop"] == 1
     # One poke in the worker, then the trigger's polls: the wait really was deferred.
-    assert "WolkvoxCampaignTrigger" in output
+    if AIRFLOW_V_3:  # Airflow 2's `dags test` does not log the trigger's name
+        assert "WolkvoxCampaignTrigger" in output
     assert requests["campaigns"] >= 2
     assert (
         wolkvox_emulator.state()["peak_in_flight"]

@@ -109,7 +109,10 @@ def test_non_deferrable_execute_returns_the_campaign(requests_mock):
 
 
 def test_deferrable_pokes_once_then_defers_with_plain_json_kwargs(requests_mock):
-    from airflow.sdk.exceptions import TaskDeferred
+    try:
+        from airflow.sdk.exceptions import TaskDeferred  # Airflow 3
+    except ImportError:
+        from airflow.exceptions import TaskDeferred  # Airflow 2
 
     requests_mock.get(LIST_URL, json=campaigns(("1234", "Stopped", "3")))
     sensor = make(target_status="started", max_records="5", deferrable=True, poke_interval=5, timeout=60)
