@@ -21,6 +21,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -203,28 +204,39 @@ class RecordValidator:
                     bad_column = (name, f"unknown field {name!r}; use {self._field_hint(name)}")
                 columns.append((index, name))
             phones = [index for index, name in columns if name in PHONE_FIELDS]
+            names = [name for _, name in columns]
+            # The kept cells of a row, in the order of ``names``; the identity when none is dropped.
+            kept = itemgetter(*(index for index, _ in columns)) if len(columns) < len(header) else None
             width = len(header)
             line = reader.line_num
             for row in reader:
                 number, line = line + 1, reader.line_num
                 if not row:  # a blank line, as csv.DictReader skips it
                     continue
-                if len(row) > width:
-                    yield (
-                        number,
-                        InvalidRecordError("record", "has more values than the header has columns", number),
-                    )
-                elif bad_column is not None:
+                if len(row) != width:
+                    if len(row) > width:
+                        yield (
+                            number,
+                            InvalidRecordError(
+                                "record", "has more values than the header has columns", number
+                            ),
+                        )
+                        continue
+                    row += [""] * (width - len(row))
+                if bad_column is not None:
                     yield number, InvalidRecordError(*bad_column, number)
+                    continue
+                for index in phones:
+                    if row[index].strip():
+                        break
                 else:
-                    if len(row) < width:
-                        row += [""] * (width - len(row))
-                    if not any(row[index].strip() for index in phones):
-                        yield number, _no_phone(number)
-                    elif check_only:
-                        yield number, None
-                    else:
-                        yield number, {name: row[index] for index, name in columns if row[index]}
+                    yield number, _no_phone(number)
+                    continue
+                if check_only:
+                    yield number, None
+                else:
+                    cells = row if kept is None else _as_tuple(kept(row))
+                    yield number, {name: value for name, value in zip(names, cells, strict=True) if value}
 
 
 def file_format_of(path: str | os.PathLike[str], file_format: str | None = None) -> str:
@@ -268,6 +280,11 @@ def _not_utf8(path: str | os.PathLike[str], exc: UnicodeDecodeError) -> WolkvoxV
     return WolkvoxValidationError(
         "path", f"{os.fspath(path)!r} is not UTF-8 text (byte offset {exc.start}); save it as UTF-8"
     )
+
+
+def _as_tuple(cells: Any) -> tuple[str, ...]:
+    """itemgetter with one index returns the cell itself, with several a tuple."""
+    return cells if isinstance(cells, tuple) else (cells,)
 
 
 def _no_phone(row_number: int | None) -> InvalidRecordError:
