@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from airflow_provider_wolkvox._compat import AirflowFailException
@@ -20,17 +18,9 @@ OK = {"code": 202, "error": None, "msg": "The 1234 campaign_id has been updated 
 
 
 @pytest.fixture(autouse=True)
-def connection(monkeypatch):
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_WOLKVOX_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "wolkvox",
-                "host": "0042",
-                "password": "tok-SECRET-123456",
-                "extra": {"retry_min_delay": 0, "retry_max_delay": 0, "retry_attempts": 2},
-            }
-        ),
+def connection(set_connection):
+    set_connection(
+        password="tok-SECRET-123456", extra={"retry_min_delay": 0, "retry_max_delay": 0, "retry_attempts": 2}
     )
 
 

@@ -14,17 +14,9 @@ LIST_URL = "https://wv0042.wolkvox.com/api/v2/information.php?api=campaigns"
 
 
 @pytest.fixture(autouse=True)
-def connection(monkeypatch):
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_WOLKVOX_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "wolkvox",
-                "host": "0042",
-                "password": "tok-SECRET-123456",
-                "extra": {"retry_min_delay": 0, "retry_max_delay": 0, "retry_attempts": 1},
-            }
-        ),
+def connection(set_connection):
+    set_connection(
+        password="tok-SECRET-123456", extra={"retry_min_delay": 0, "retry_max_delay": 0, "retry_attempts": 1}
     )
 
 
