@@ -509,6 +509,11 @@ class WolkvoxClient:
             if kind is CallKind.CREATE and exc.status in AMBIGUOUS_STATUSES:
                 raise _ambiguous(api, str(exc), status=exc.status) from exc
             raise
+        except WolkvoxInvalidResponseError as exc:
+            # A success status with an unreadable body: the server ran the request.
+            if kind is CallKind.CREATE:
+                raise _ambiguous(api, str(exc), status=exc.status) from exc
+            raise
 
     @staticmethod
     def _parse(api: str, response: requests.Response) -> Envelope:

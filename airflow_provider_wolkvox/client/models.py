@@ -56,7 +56,7 @@ def parse_text(value: Any, field_name: str, *, required: bool) -> str:
         value = ""
     if not isinstance(value, str):
         raise WolkvoxValidationError(field_name, f"expected text, got {type(value).__name__}")
-    if _CONTROL.search(value):
+    if _CONTROL.search(value) or len(value.splitlines()) > 1:
         raise WolkvoxValidationError(field_name, "must be a single line with no control characters")
     if required and not value.strip():
         raise WolkvoxValidationError(field_name, "is required and must not be blank")
