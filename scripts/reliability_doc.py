@@ -1,4 +1,4 @@
-"""Render docs/reliability.md from the case tables in tests/reliability/reliability_cases.py.
+"""Render docs/reliability.md from the tables in tests/reliability/reliability_cases.py.
 
     python scripts/reliability_doc.py          # (re)write docs/reliability.md
     python scripts/reliability_doc.py --check  # exit 1 if docs/reliability.md is not up to date
@@ -85,6 +85,28 @@ def bad_input_table() -> list[str]:
     return lines
 
 
+def load_section() -> list[str]:
+    lines = [
+        "## Shared-token load",
+        "",
+        "`tests/reliability/test_shared_token_load.py` starts a real Airflow 3 deployment in a "
+        "throwaway home (api-server, scheduler with the LocalExecutor, dag-processor, SQLite) and "
+        f"runs the DAGs of `tests/reliability/load_dags/`: {cases.LOAD_LANES} lanes, each creating a "
+        f"preview campaign and uploading {cases.LOAD_RECORDS} contacts in chunks of {cases.LOAD_CHUNK}, "
+        f"every task in its own process, all on one token, against the emulator with "
+        f"{cases.LOAD_LATENCY} s added to every call so that the lanes overlap. After each run the "
+        f"test checks that all {2 * cases.LOAD_LANES} tasks succeeded, that there is one campaign per "
+        "lane and every contact exactly once, and that no file the deployment wrote (component and "
+        "task logs, the metadata database with its XCom and rendered fields) holds the token.",
+        "",
+        "| DAG | how the tasks share the token | also checked |",
+        "|---|---|---|",
+    ]
+    for run in cases.LOAD_RUNS:
+        lines.append(f"| `{run.dag_id}` | {cell(run.setup)} | {cell(run.checked)} |")
+    return lines
+
+
 def render() -> str:
     faults = cases.FAULT_CASES
     survived = sum(
@@ -99,7 +121,8 @@ def render() -> str:
         "What happens when the network, a proxy or Wolkvox itself misbehaves in the middle of a "
         "campaign creation or a contact upload, and which inputs are refused before anything is sent. "
         "Every row below is a test case: `tests/reliability/test_fault_matrix.py` runs the faults "
-        "against the local emulator, `tests/reliability/test_hostile_inputs.py` the bad inputs, and "
+        "against the local emulator, `tests/reliability/test_shared_token_load.py` the shared-token "
+        "load, `tests/reliability/test_hostile_inputs.py` the bad inputs, and "
         "`tests/reliability/test_reliability_doc.py` checks that this page matches the tables.",
         "",
         "## Faults",
@@ -119,6 +142,8 @@ def render() -> str:
         "server may hold.",
         "",
         *fault_table(),
+        "",
+        *load_section(),
         "",
         "## Bad input",
         "",

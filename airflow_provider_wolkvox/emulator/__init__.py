@@ -61,7 +61,8 @@ Behaviours chosen where the vendor documentation is silent or ambiguous:
   the simulation live in memory only (not in the SQLite state file).
 - Paths outside ``/api/v2/`` and ``/_emulator/`` answer 404.
 - Concurrency: ``peak_in_flight`` in /_emulator/state counts every concurrent call on a token,
-  including the rejected 3rd one, so a peak above 2 proves a client overran the limit.
+  including the rejected 3rd one, so a peak above 2 proves a client overran the limit;
+  ``rejections`` counts, per token, the calls refused for concurrency and for quota.
 
 Test controls (no token needed): ``GET /_emulator/health``, ``GET /_emulator/state[?records=false]``,
 ``GET|POST|DELETE /_emulator/faults`` (``{"api", "times", "status", "body", "latency", "action",

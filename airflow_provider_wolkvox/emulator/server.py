@@ -119,6 +119,7 @@ class WolkvoxEmulator:
         self._in_flight: Counter[str] = Counter()
         self._peak: Counter[str] = Counter()
         self._requests: Counter[str] = Counter()
+        self._rejected: Counter[tuple[str, str]] = Counter()  # (token, "concurrency" | "quota")
         self.latency = 0.0
         self.maintenance = False
         self._httpd: _Server | None = None
@@ -220,7 +221,7 @@ class WolkvoxEmulator:
         self.latency = 0.0
         self.maintenance = False
         with self._lock:
-            for counter in (self._used, self._in_flight, self._peak, self._requests):
+            for counter in (self._used, self._in_flight, self._peak, self._requests, self._rejected):
                 counter.clear()
 
     def state(self, include_records: bool = True) -> dict[str, Any]:
@@ -230,10 +231,14 @@ class WolkvoxEmulator:
             peak = {token_label(t): n for t, n in self._peak.items()}
             in_flight = {token_label(t): n for t, n in self._in_flight.items() if n}
             usage = {token_label(t): self._used[t] for t in self.tokens}
+            rejections: dict[str, dict[str, int]] = {}
+            for (t, kind), n in self._rejected.items():
+                rejections.setdefault(token_label(t), {})[kind] = n
         return {
             "requests": requests,
             "peak_in_flight": peak,
             "in_flight": in_flight,
+            "rejections": rejections,
             "token_use_today": usage,
             "latency": self.latency,
             "maintenance": self.maintenance,
@@ -281,8 +286,10 @@ class WolkvoxEmulator:
             self._peak[token] = max(self._peak[token], self._in_flight[token])
             if self._used[token] >= self.tokens[token]:
                 rejection = MSG_QUOTA
+                self._rejected[token, "quota"] += 1
             elif self._in_flight[token] > self.max_in_flight:
                 rejection = MSG_CONCURRENCY
+                self._rejected[token, "concurrency"] += 1
             else:
                 rejection = ""
                 self._used[token] += 1

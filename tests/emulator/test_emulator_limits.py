@@ -40,6 +40,7 @@ def test_daily_quota() -> None:
         assert_envelope(api.info("campaigns"), 403, "TOKEN LIMIT EXCEEDED")
         assert_envelope(Api(emu.url, token="big").info("campaigns"), 200)  # per token
         assert emu.state()["token_use_today"][token_label("small")] == 3
+        assert emu.state()["rejections"] == {token_label("small"): {"quota": 2}}
         emu.reset()
         assert_envelope(api.info("token_info"), 200)
 
@@ -72,6 +73,7 @@ def test_third_concurrent_call_is_rejected(emu: WolkvoxEmulator) -> None:
     rejected = next(r for r in results if r.status_code == 403)
     assert_envelope(rejected, 403, CONCURRENCY)
     assert emu.state()["peak_in_flight"][token_label("test-token")] == 3
+    assert emu.state()["rejections"] == {token_label("test-token"): {"concurrency": 1}}
     # the rejected call cost nothing
     emu.set_latency(0)
     assert Api(emu.url).info("token_info").json()["data"][0]["token_use_today"] == "3"
@@ -81,6 +83,7 @@ def test_two_concurrent_calls_are_fine(emu: WolkvoxEmulator) -> None:
     emu.set_latency(0.3)
     assert sorted(r.status_code for r in _concurrent(emu, 2)) == [200, 200]
     assert emu.state()["peak_in_flight"][token_label("test-token")] == 2
+    assert emu.state()["rejections"] == {}
 
 
 def test_concurrency_is_per_token() -> None:

@@ -1,4 +1,5 @@
-"""The reliability case tables: faults (issue #5 part 2) and hostile inputs (part 5), as data.
+"""The reliability case tables: faults (issue #5 part 2), shared-token load (part 3) and
+hostile inputs (part 5), as data.
 
 Tests parametrize over these lists (their pytest ids are the case ids) and
 ``scripts/reliability_doc.py`` renders ``docs/reliability.md`` from them, so the document and
@@ -324,6 +325,41 @@ FAULT_CASES: list[FaultCase] = [
 #: Known product bugs, by case id: the test is marked xfail(strict=True) with this reason.
 FAULT_BUGS: dict[str, str] = {}
 FAULT_CASES = [replace(case, bug=FAULT_BUGS.get(case.id)) for case in FAULT_CASES]
+
+
+# --------------------------------------------------------------------------- shared-token load
+
+#: The load test's set-up: LOAD_LANES lanes, each creating a campaign and uploading LOAD_RECORDS
+#: contacts in chunks of LOAD_CHUNK, on one token, with LOAD_LATENCY seconds added to every call.
+LOAD_LANES = 8
+LOAD_RECORDS = 2000
+LOAD_CHUNK = 200
+LOAD_LATENCY = 0.05
+
+
+@dataclass(frozen=True)
+class LoadRun:
+    """One DAG of ``tests/reliability/load_dags``: how its tasks share the token, what is checked."""
+
+    dag_id: str
+    setup: str
+    checked: str
+
+
+LOAD_RUNS = [
+    LoadRun(
+        "wolkvox_load_pool",
+        "every task in the `wolkvox` pool (2 slots); uploads with max_in_flight=1",
+        "never more than 2 calls in flight on the token; no call refused",
+    ),
+    LoadRun(
+        "wolkvox_load_no_pool",
+        f"the default pool, so all {2 * LOAD_LANES} tasks may run at once; uploads with max_in_flight=2",
+        "the token is overrun (the emulator refuses calls with the concurrency 403) and every task "
+        "still succeeds: the client backs off and sends again; a lane whose HTTP retries run out "
+        "fails its try, and Airflow's retry resumes the upload from the task state store",
+    ),
+]
 
 
 # --------------------------------------------------------------------------- hostile input

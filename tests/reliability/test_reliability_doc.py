@@ -51,6 +51,15 @@ def test_every_case_in_the_tables_is_a_test_and_a_doc_row():
     assert set(test_hostile_inputs.OPERATORS) | {cases.CONNECTION} == {c.target for c in cases.BAD_INPUTS}
 
 
+def test_every_load_run_is_a_load_dag_and_a_doc_row():
+    doc = (REPO / "docs" / "reliability.md").read_text(encoding="utf-8")
+    dags = (REPO / "tests" / "reliability" / "load_dags" / "wolkvox_shared_token_load.py").read_text()
+    tests = (REPO / "tests" / "reliability" / "test_shared_token_load.py").read_text()
+    for run in cases.LOAD_RUNS:
+        assert f'"{run.dag_id}"' in dags and f'"{run.dag_id}"' in tests, run.dag_id
+        assert f"| `{run.dag_id}` |" in doc, run.dag_id
+
+
 def test_the_tables_cover_the_issue():
     faults = {case.id.split("-", 1)[1] for case in cases.FAULT_CASES}
     assert {
