@@ -15,6 +15,7 @@ latency per call so that the lanes overlap.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -139,18 +140,22 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         ),
     )
     pool = ["pools", "set", "wolkvox", "2", "Wolkvox: 2 requests in flight per token"]
-    for command in (["db", "migrate"], pool):
-        subprocess.run([AIRFLOW, *command], env=env, check=True, capture_output=True, timeout=300)
     procs: list[subprocess.Popen[bytes]] = []
-    for component in ("api-server", "scheduler", "dag-processor"):
-        log = (home / f"{component}.out").open("wb")
-        procs.append(
-            subprocess.Popen(
-                [AIRFLOW, component], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        )
     deployment = Deployment(home, env, emulator)
     try:
+        for command in (["db", "migrate"], pool):
+            subprocess.run([AIRFLOW, *command], env=env, check=True, capture_output=True, timeout=300)
+        for component in ("api-server", "scheduler", "dag-processor"):
+            with (home / f"{component}.out").open("wb") as log:
+                # Its own process group, so that stopping it stops its children too.
+                proc = subprocess.Popen(
+                    [AIRFLOW, component],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+                procs.append(proc)
         _wait_for("the api-server", lambda: _healthy(port), 120, procs, home)
         serialized = "SELECT COUNT(*) FROM serialized_dag WHERE dag_id IN (?, ?)"
         dag_ids = ("wolkvox_load_pool", "wolkvox_load_no_pool")
@@ -163,16 +168,21 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         )
         yield deployment
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
+        _stop(procs)
         emulator.stop()
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Stop each component with its process group (the scheduler's executor workers included)."""
+    for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+        for proc in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(wait)
+        if all(proc.returncode is not None for proc in procs):
+            return
 
 
 def _healthy(port: int) -> bool:
