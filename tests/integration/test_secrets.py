@@ -20,20 +20,21 @@ def _leaks(text: str) -> list[str]:
     return [line for line in text.splitlines() if TOKEN in line and "MaskSecret(" not in line]
 
 
+def _connection(url: str) -> str:
+    """``wolkvox_default`` on the emulator, with TOKEN as its token."""
+    conn = {"conn_type": "wolkvox", "host": url, "password": TOKEN, "extra": {"server_id": "0042"}}
+    return json.dumps(conn)
+
+
 @pytest.mark.skipif(not AIRFLOW_V_3, reason="Airflow 2's dags test writes no separate task logs")
 def test_the_lifecycle_dag_at_debug_level_leaves_the_token_nowhere(run_dag, wolkvox_emulator, airflow_home):
     wolkvox_emulator.add_token(TOKEN)
     wolkvox_emulator.set_dial_rate(25)
-    conn = {
-        "conn_type": "wolkvox",
-        "host": wolkvox_emulator.url,
-        "password": TOKEN,
-        "extra": {"server_id": "0042"},
-    }
+    conn = _connection(wolkvox_emulator.url)
     result = run_dag(
         "example_wolkvox_lifecycle",
         extra_env={
-            "AIRFLOW_CONN_WOLKVOX_DEFAULT": json.dumps(conn),
+            "AIRFLOW_CONN_WOLKVOX_DEFAULT": conn,
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "DEBUG",
         },
     )
@@ -58,15 +59,8 @@ def test_the_lifecycle_dag_at_debug_level_leaves_the_token_nowhere(run_dag, wolk
 
 
 def test_a_wrong_token_fails_with_the_api_message_and_not_the_token(run_dag, wolkvox_emulator):
-    conn = {
-        "conn_type": "wolkvox",
-        "host": wolkvox_emulator.url,
-        "password": TOKEN,
-        "extra": {"server_id": "0042"},
-    }
-    result = run_dag(
-        "example_wolkvox_create_campaign", extra_env={"AIRFLOW_CONN_WOLKVOX_DEFAULT": json.dumps(conn)}
-    )
+    conn = _connection(wolkvox_emulator.url)
+    result = run_dag("example_wolkvox_create_campaign", extra_env={"AIRFLOW_CONN_WOLKVOX_DEFAULT": conn})
     output = result.stdout + result.stderr
     assert "PLEASE VALIDATE TOKEN" in output
     assert _leaks(output) == []
