@@ -19,10 +19,8 @@ EXAMPLE_DAGS = REPO / "example_dags"
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 
-@pytest.fixture(scope="session")
-def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite Airflow home with the `wolkvox` pool, shared by every DAG run."""
-    home = tmp_path_factory.mktemp("airflow-home")
+def migrate_home(home: Path) -> Path:
+    """Make ``home`` a migrated SQLite Airflow home with the `wolkvox` pool."""
     env = _base_env(home)
     for command in (
         ["db", "migrate"],
@@ -30,6 +28,18 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ):
         subprocess.run([AIRFLOW, *command], env=env, check=True, capture_output=True, timeout=300)
     return home
+
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An Airflow home shared by every DAG run (pass AIRFLOW_HOME in ``extra_env`` to use another)."""
+    return migrate_home(tmp_path_factory.mktemp("airflow-home"))
+
+
+@pytest.fixture
+def fresh_airflow_home(tmp_path: Path) -> Path:
+    """An Airflow home of the test's own, for tests that search everything a run wrote."""
+    return migrate_home(tmp_path / "airflow-home")
 
 
 def _base_env(home: Path) -> dict[str, str]:
