@@ -350,14 +350,15 @@ LOAD_RUNS = [
     LoadRun(
         "wolkvox_load_pool",
         "every task in the `wolkvox` pool (2 slots); uploads with max_in_flight=1",
-        "never more than 2 calls in flight on the token; no call refused",
+        "exactly 2 calls in flight at the peak on the token, never 3; no call refused",
     ),
     LoadRun(
         "wolkvox_load_no_pool",
         f"the default pool, so all {2 * LOAD_LANES} tasks may run at once; uploads with max_in_flight=2",
-        "the token is overrun (the emulator refuses calls with the concurrency 403) and every task "
-        "still succeeds: the client backs off and sends again; a lane whose HTTP retries run out "
-        "fails its try, and Airflow's retry resumes the upload from the task state store",
+        "the token is overrun (the emulator refuses calls with the concurrency 403, counted in its "
+        "state) and every task still succeeds in its first try (the DAGs have no task retries): "
+        "the client backs off and sends again (the test's connection allows 12 tries per call, "
+        "waits from 0.1 s doubling to 2 s)",
     ),
 ]
 

@@ -38,7 +38,8 @@ for dag_id, pool, in_flight in (("wolkvox_load_pool", "wolkvox", 1), ("wolkvox_l
         start_date=datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc),
         catchup=False,
         max_active_tasks=2 * LANES,
-        default_args={"retries": 2, "retry_delay": datetime.timedelta(seconds=2)},
+        # No task retries: the provider's own backoff has to get every call through.
+        default_args={"retries": 0},
     ):
         for lane in range(LANES):
             pool_args = {"pool": pool} if pool else {}
