@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from airflow_cli import AIRFLOW, airflow_env, migrate
 
 from airflow_provider_wolkvox.emulator import WolkvoxEmulator
 from airflow_provider_wolkvox.emulator.pytest_plugin import TEST_TOKEN
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_DAGS = REPO / "example_dags"
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 
 def migrate_home(home: Path) -> Path:
     """Make ``home`` a migrated SQLite Airflow home with the `wolkvox` pool."""
-    env = _base_env(home)
-    for command in (
-        ["db", "migrate"],
-        ["pools", "set", "wolkvox", "2", "Wolkvox: 2 requests in flight per token"],
-    ):
-        subprocess.run([AIRFLOW, *command], env=env, check=True, capture_output=True, timeout=300)
+    migrate(airflow_env(home, EXAMPLE_DAGS))
     return home
 
 
@@ -42,17 +35,6 @@ def fresh_airflow_home(tmp_path: Path) -> Path:
     return migrate_home(tmp_path / "airflow-home")
 
 
-def _base_env(home: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
-    env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__CORE__DAGS_FOLDER=str(EXAMPLE_DAGS),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
-    )
-    return env
-
-
 @pytest.fixture
 def run_dag(
     airflow_home: Path, wolkvox_emulator: WolkvoxEmulator
@@ -60,7 +42,7 @@ def run_dag(
     """Run `airflow dags test <dag_id>` with `wolkvox_default` pointing at the emulator."""
 
     def run(dag_id: str, *, logical_date: str = "2026-11-28", extra_env: dict[str, str] | None = None):
-        env = _base_env(airflow_home)
+        env = airflow_env(airflow_home, EXAMPLE_DAGS)
         env["AIRFLOW_CONN_WOLKVOX_DEFAULT"] = json.dumps(
             {
                 "conn_type": "wolkvox",

@@ -11,11 +11,7 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +19,7 @@ from pathlib import Path
 import airflow
 import pytest
 import requests
+from airflow_cli import AIRFLOW, airflow_env, free_port, migrate, stop_group
 
 from airflow_provider_wolkvox.emulator import WolkvoxEmulator
 from airflow_provider_wolkvox.emulator.pytest_plugin import TEST_TOKEN
@@ -30,7 +27,6 @@ from airflow_provider_wolkvox.get_provider_info import CONN_FIELDS
 
 pytestmark = pytest.mark.integration
 
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 AIRFLOW_3 = int(airflow.__version__.split(".")[0]) >= 3
 STARTUP_TIMEOUT = 90
 #: Distinctive enough that finding it in the CLI output would be a leak.
@@ -38,38 +34,7 @@ WRONG_TOKEN = "tok-WRONG-SECRET-4711"
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
-    env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__CORE__DAGS_FOLDER=str(home / "dags"),
-        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",
-        AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
-    )
-    env.update(extra)
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the server's own process group (it forks workers), then SIGKILL what is left."""
-    if process.poll() is not None:
-        return
-    for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    return airflow_env(home, home / "dags", AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True", **extra)
 
 
 @pytest.fixture(scope="module")
@@ -80,12 +45,9 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("api-server-home")
     (home / "dags").mkdir()
     env = _env(home)
-    migrate = subprocess.run(
-        [AIRFLOW, "db", "migrate"], env=env, cwd=home, capture_output=True, text=True, timeout=300
-    )
-    assert migrate.returncode == 0, migrate.stdout[-2000:] + migrate.stderr[-2000:]
+    migrate(env, wolkvox_pool=False)
 
-    port = _free_port()
+    port = free_port()
     log_path = home / "api-server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -114,7 +76,7 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.25)
         yield base
     finally:
-        _stop(process)
+        stop_group(process)
 
 
 @pytest.fixture(scope="module")

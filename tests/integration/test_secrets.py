@@ -31,10 +31,9 @@ def _debug_run(run_dag, emulator_url: str, dag_id: str, home: Path) -> tuple[int
         },
     )
     output = result.stdout + result.stderr
-    # DEBUG really was on in the tasks: urllib3 logs each request the provider sends.
-    debug_lines = [
-        line for line in output.splitlines() if "[debug" in line or " DEBUG - " in line
-    ]  # 3.x, 2.x
+    # DEBUG really was on in the tasks: urllib3 logs each request the provider sends (at level
+    # "[debug" in Airflow 3's log format, " DEBUG - " in Airflow 2's).
+    debug_lines = [line for line in output.splitlines() if "[debug" in line or " DEBUG - " in line]
     requests_logged = [line for line in debug_lines if "/api/v2/" in line]
     assert requests_logged, output[-4000:]
     return result.returncode, output

@@ -18,10 +18,8 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -30,6 +28,7 @@ from pathlib import Path
 
 import pytest
 import reliability_cases as cases
+from airflow_cli import AIRFLOW, airflow_env, free_port, migrate, stop_group
 
 from airflow_provider_wolkvox._compat import AIRFLOW_V_3
 from airflow_provider_wolkvox.emulator import WolkvoxEmulator
@@ -40,19 +39,12 @@ pytestmark = [
     pytest.mark.skipif(not AIRFLOW_V_3, reason="the LocalExecutor runs on SQLite from Airflow 3 on"),
 ]
 
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 LOAD_DAGS = Path(__file__).with_name("load_dags")
 TOKEN = "load-token-SECRET-4711"
 LANES = cases.LOAD_LANES
 RECORDS = cases.LOAD_RECORDS
 CHUNK = cases.LOAD_CHUNK
 RUN_TIMEOUT = 420
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for(what: str, check, timeout: float, procs: list[subprocess.Popen[bytes]], home: Path) -> None:
@@ -113,12 +105,10 @@ class Deployment:
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     emulator = WolkvoxEmulator(tokens={TOKEN: 1_000_000})
     home = tmp_path_factory.mktemp("airflow-load")
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
-    env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__CORE__DAGS_FOLDER=str(LOAD_DAGS),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+    port = free_port()
+    env = airflow_env(
+        home,
+        LOAD_DAGS,
         AIRFLOW__CORE__EXECUTOR="LocalExecutor",
         AIRFLOW__CORE__PARALLELISM=str(2 * LANES),
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
@@ -131,7 +121,6 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         WOLKVOX_LOAD_RECORDS=str(RECORDS),
         WOLKVOX_LOAD_CHUNK=str(CHUNK),
     )
-    pool = ["pools", "set", "wolkvox", "2", "Wolkvox: 2 requests in flight per token"]
     procs: list[subprocess.Popen[bytes]] = []
     deployment = Deployment(home, env, emulator)
     try:
@@ -147,8 +136,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                 "extra": {"server_id": "0042", **retries},
             }
         )
-        for command in (["db", "migrate"], pool):
-            subprocess.run([AIRFLOW, *command], env=env, check=True, capture_output=True, timeout=300)
+        migrate(env)
         # The scheduler's log server would listen on every interface: not started.
         for component in (["api-server"], ["scheduler", "--skip-serve-logs"], ["dag-processor"]):
             with (home / f"{component[0]}.out").open("wb") as log:
@@ -183,20 +171,12 @@ def _stop(procs: list[subprocess.Popen[bytes]], home: Path) -> None:
     Task processes run in process groups of their own, so they are found by their AIRFLOW_HOME.
     """
     for proc in procs:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-    for proc in procs:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(30)
+        stop_group(proc)
     marker = f"AIRFLOW_HOME={home}\0".encode()
     for environ in Path("/proc").glob("[0-9]*/environ"):
         with contextlib.suppress(OSError):
             if marker in environ.read_bytes():
                 os.kill(int(environ.parent.name), signal.SIGKILL)
-    for proc in procs:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
 
 
 def _healthy(port: int) -> bool:
