@@ -30,6 +30,7 @@ from airflow_provider_wolkvox.client.errors import (
     WolkvoxError,
     WolkvoxInvalidResponseError,
     WolkvoxNotFoundError,
+    WolkvoxRedirectError,
     WolkvoxServerError,
     WolkvoxTimeoutError,
     WolkvoxValidationError,
@@ -497,7 +498,10 @@ class WolkvoxClient:
         kind: CallKind,
     ) -> Envelope:
         try:
-            response = self._session.request(method, url, data=payload, headers=headers, timeout=self.timeout)
+            # Never follow a redirect: requests would carry the wolkvox-token header to the new host.
+            response = self._session.request(
+                method, url, data=payload, headers=headers, timeout=self.timeout, allow_redirects=False
+            )
         except requests.RequestException as exc:
             error = _transport_error(api, exc)
             if kind is CallKind.CREATE and error.request_sent:
@@ -519,6 +523,8 @@ class WolkvoxClient:
     def _parse(api: str, response: requests.Response) -> Envelope:
         """Read the envelope ``{code, error, msg, data}``; raise the matching error on failure."""
         status = response.status_code
+        if 300 <= status < 400:
+            raise _redirect_error(api, response)
         try:
             data = response.json()
         except ValueError:
@@ -559,6 +565,32 @@ def _rows(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, list):
         return [row for row in value if isinstance(row, dict)]
     return []
+
+
+def _redirect_error(api: str, response: requests.Response) -> WolkvoxRedirectError:
+    """A 3xx answer as an error naming the status and the Location's host, and nothing else of it."""
+    status = response.status_code
+    location = response.headers.get("Location")
+    host = None
+    if location:
+        try:
+            # A relative Location points at the server that answered.
+            host = urllib.parse.urlsplit(urllib.parse.urljoin(response.url or "", location)).hostname
+        except ValueError:
+            host = None
+    if host and re.fullmatch(r"[A-Za-z0-9._:\[\]-]{1,253}", host):
+        where = f"to host {host!r}"
+    else:
+        host = None
+        where = "with an unreadable Location" if location else "without a Location"
+    return WolkvoxRedirectError(
+        f"Wolkvox {api} failed: HTTP {status} redirect {where}. Redirects are never followed, since the "
+        "token would travel with them; check the connection's server (e.g. https:// instead of "
+        "http://, or the server code Wolkvox gave you)",
+        api=api,
+        status=status,
+        location_host=host,
+    )
 
 
 def _transport_error(api: str, exc: requests.RequestException) -> WolkvoxConnectionError:

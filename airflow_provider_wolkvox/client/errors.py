@@ -125,6 +125,23 @@ class WolkvoxTimeoutError(WolkvoxConnectionError):
     """No answer within the timeout."""
 
 
+class WolkvoxRedirectError(WolkvoxAPIError):
+    """3xx: the server (or a proxy in front of it) answered with a redirect, which is never followed.
+
+    Following it would send the ``wolkvox-token`` header to the Location's host (requests strips
+    only ``Authorization`` when the host changes) and turn a POST into a GET there. A redirect
+    means the connection's server is wrong or a proxy rewrites it, so retrying cannot help.
+    ``location_host`` is the host the redirect pointed to (None without a Location); the rest of
+    the Location is never kept, since a hostile server could echo the token in it.
+    """
+
+    permanent = True
+
+    def __init__(self, message: str, *, location_host: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location_host = location_host
+
+
 class WolkvoxAmbiguousResultError(WolkvoxError):
     """A call that creates something failed in a way that leaves its outcome unknown.
 

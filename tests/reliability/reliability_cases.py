@@ -320,6 +320,41 @@ FAULT_CASES: list[FaultCase] = [
     *_refused_by_server(
         "403-invalid-token", "403 PLEASE VALIDATE TOKEN", "PLEASE VALIDATE TOKEN", "token refused"
     ),
+    *_create_and_upload(
+        "302-redirect",
+        "302 Found pointing at another host (Location: http://127.0.0.2:9/...)",
+        {
+            "action": "respond",
+            "status": 302,
+            "headers": {"Location": "http://127.0.0.2:9/api/v2/campaign.php"},
+            "body": "",
+        },
+        create=(
+            "permanent: the redirect is not followed (the token would travel with it), the create is "
+            "not retried, the task fails at once naming the status and the host",
+            Outcome(
+                stored=0, sends=1, fails="redirect not followed", says=("HTTP 302 redirect", "127.0.0.2")
+            ),
+            Outcome(
+                stored=0, sends=1, fails="redirect not followed", says=("HTTP 302 redirect", "127.0.0.2")
+            ),
+        ),
+        upload=(
+            "permanent: the redirect is not followed, the chunk is not retried, the task fails at once",
+            Outcome(
+                stored=10,
+                sends=2,
+                fails="redirect not followed; 1 chunk confirmed stored",
+                says=("HTTP 302 redirect", "127.0.0.2", "1 chunk(s) are confirmed stored"),
+            ),
+            Outcome(
+                stored=10,
+                sends=2,
+                fails="redirect not followed; 1 chunk confirmed stored",
+                says=("HTTP 302 redirect", "127.0.0.2", "1 chunk(s) are confirmed stored"),
+            ),
+        ),
+    ),
 ]
 
 #: Known product bugs, by case id: the test is marked xfail(strict=True) with this reason.
