@@ -1,47 +1,107 @@
 """The one module that knows where Airflow keeps things.
 
-Every other module imports Airflow names from here, so supporting another Airflow line (2.10+,
-whose classes live outside ``airflow.sdk``) means changing this file only.
+Every other module imports Airflow names from here. Each name is resolved on its own, through
+``apache-airflow-providers-common-compat`` (``airflow.providers.common.compat.sdk`` tries the
+newest Airflow path first, then the older ones), so Airflow 3.0 and 3.1, whose task SDKs lack some
+names, get the SDK classes they do have and the core ones only for the rest. What a given
+common-compat release does not provide (1.9.0, the last release for Airflow 2.10, has neither the
+exceptions nor ``conf``; only 1.23.0+ has ``get_async_extra_dejson``) falls back per name, below.
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from typing import TYPE_CHECKING, Any
 
-try:  # Airflow 3.x: the Task SDK
-    from airflow.sdk import BaseHook, BaseOperator, BaseSensorOperator, PokeReturnValue, conf
+import airflow
+from airflow.providers.common.compat import sdk as _compat_sdk
+
+#: True on Airflow 3.x (3.0 included), False on 2.x.
+AIRFLOW_V_3 = int(airflow.__version__.split(".", 1)[0]) >= 3
+
+# Where each name lives, newest Airflow first; used only when common-compat does not provide it.
+_FALLBACKS: dict[str, tuple[str, ...]] = {
+    "BaseHook": ("airflow.sdk", "airflow.hooks.base"),
+    "BaseOperator": ("airflow.sdk", "airflow.models.baseoperator"),
+    "BaseSensorOperator": ("airflow.sdk", "airflow.sensors.base"),
+    "PokeReturnValue": ("airflow.sdk", "airflow.sensors.base"),
+    "conf": ("airflow.sdk.configuration", "airflow.configuration"),
+    "AirflowException": ("airflow.sdk.exceptions", "airflow.exceptions"),
+    "AirflowFailException": ("airflow.sdk.exceptions", "airflow.exceptions"),
+    "AirflowNotFoundException": ("airflow.sdk.exceptions", "airflow.exceptions"),
+    "AirflowSensorTimeout": ("airflow.sdk.exceptions", "airflow.exceptions"),
+    "AirflowSkipException": ("airflow.sdk.exceptions", "airflow.exceptions"),
+}
+
+
+def _resolve(name: str) -> Any:
+    """``name`` from common-compat's sdk map, else from the first module of ``_FALLBACKS`` that has it."""
+    try:
+        return getattr(_compat_sdk, name)
+    except (AttributeError, ImportError):  # not in this common-compat release's map
+        pass
+    for module in _FALLBACKS[name]:
+        try:
+            return getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+    raise ImportError(f"{name} is in none of {', '.join(_FALLBACKS[name])} (Airflow {airflow.__version__})")
+
+
+if TYPE_CHECKING:
+    from airflow.sdk import (
+        BaseHook,
+        BaseOperator,
+        BaseSensorOperator,
+        Connection,
+        Context,
+        PokeReturnValue,
+        conf,
+    )
     from airflow.sdk.exceptions import (
         AirflowException,
         AirflowFailException,
+        AirflowNotFoundException,
         AirflowSensorTimeout,
         AirflowSkipException,
     )
-
-    AIRFLOW_V_3 = True
-except ImportError:  # pragma: no cover - Airflow 2.10 / 2.11
-    from airflow.configuration import conf  # type: ignore[no-redef,attr-defined,assignment]
-    from airflow.exceptions import (  # type: ignore[no-redef,attr-defined]
-        AirflowException,
-        AirflowFailException,
-        AirflowSensorTimeout,
-        AirflowSkipException,
-    )
-    from airflow.hooks.base import BaseHook  # type: ignore[no-redef,attr-defined]
-    from airflow.models import BaseOperator  # type: ignore[no-redef,attr-defined]
-    from airflow.sensors.base import BaseSensorOperator, PokeReturnValue  # type: ignore[no-redef,attr-defined]
-
-    AIRFLOW_V_3 = False
-
-if TYPE_CHECKING:
-    from airflow.sdk import Context
     from airflow.triggers.base import BaseTrigger, TriggerEvent
 else:
+    BaseHook = _resolve("BaseHook")
+    BaseOperator = _resolve("BaseOperator")
+    BaseSensorOperator = _resolve("BaseSensorOperator")
+    PokeReturnValue = _resolve("PokeReturnValue")
+    conf = _resolve("conf")
+    AirflowException = _resolve("AirflowException")
+    AirflowFailException = _resolve("AirflowFailException")
+    AirflowNotFoundException = _resolve("AirflowNotFoundException")
+    AirflowSensorTimeout = _resolve("AirflowSensorTimeout")
+    AirflowSkipException = _resolve("AirflowSkipException")
     Context = dict
+
+try:  # common-compat 1.23.0+: safe on every Airflow, including 3.1 - 3.3.1 (see below)
+    from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
+except ImportError:  # older common-compat (the only one for Airflow 2.10 or Python 3.10)
+    # Their get_async_connection awaits BaseHook.aget_connection where it exists, which before
+    # Airflow 3.3.2 masks secrets with a synchronous supervisor call and can raise
+    # DeadlockImminentError on a busy event loop; and they lack get_async_extra_dejson. Reading
+    # in a worker thread, where blocking is safe, works on every Airflow.
+
+    async def get_async_connection(conn_id: str, hook: BaseHook | type[BaseHook] | None = None) -> Connection:
+        """The connection ``conn_id``, read with ``hook``'s sync ``get_connection`` in a thread."""
+        return await asyncio.to_thread((hook or BaseHook).get_connection, conn_id)
+
+    async def get_async_extra_dejson(conn: Connection) -> dict[str, Any]:
+        """``conn.extra_dejson``, read in a worker thread."""
+        return await asyncio.to_thread(lambda: conn.extra_dejson)
+
 
 __all__ = [
     "AIRFLOW_V_3",
     "AirflowException",
     "AirflowFailException",
+    "AirflowNotFoundException",
     "AirflowSensorTimeout",
     "AirflowSkipException",
     "BaseHook",
@@ -52,6 +112,8 @@ __all__ = [
     "PokeReturnValue",
     "TriggerEvent",
     "conf",
+    "get_async_connection",
+    "get_async_extra_dejson",
     "task_state_store",
 ]
 
@@ -65,9 +127,9 @@ def task_state_store(context: Any) -> Any | None:
 
 
 def __getattr__(name: str) -> Any:
-    # Triggers are not in the Task SDK yet (on 3.3 they live in core, as on 2.x). They are loaded
-    # on first use because airflow.triggers.base costs ~8 ms, which every DAG file importing an
-    # operator would otherwise pay.
+    # Triggers are not in the Task SDK yet (on 3.3 they live in core, as on 2.x), and common-compat
+    # has no entry for them. They are loaded on first use because airflow.triggers.base costs
+    # ~8 ms, which every DAG file importing an operator would otherwise pay.
     if name in ("BaseTrigger", "TriggerEvent"):
         from airflow.triggers import base
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_wolkvox._compat import BaseHook
+from airflow_provider_wolkvox._compat import BaseHook, get_async_connection, get_async_extra_dejson
 from airflow_provider_wolkvox.client import (
     DEFAULT_TIMEOUT,
     Campaign,
@@ -57,10 +57,15 @@ class WolkvoxHook(BaseHook):
         return self.get_connection(self.wolkvox_conn_id)
 
     @cached_property
+    def connection_extra(self) -> dict[str, Any]:
+        """The connection's Extra as a dict (its secrets registered for masking), read on first use."""
+        return self.connection.extra_dejson or {}
+
+    @cached_property
     def client(self) -> WolkvoxClient:
         """A WolkvoxClient built from the connection; errors name the connection field at fault."""
         conn = self.connection
-        extra = _extra(conn)
+        extra = _extra(self.connection_extra)
         token = conn.password
         if not token:
             raise WolkvoxValidationError(
@@ -82,18 +87,19 @@ class WolkvoxHook(BaseHook):
     async def aget_client(self) -> WolkvoxClient:
         """The client, with the connection read the async-safe way (for triggers).
 
-        The sync ``get_connection`` must not run inside the triggerer's event loop; this fills the
-        same ``connection`` cache slot from ``aget_connection`` (Airflow 3.2+) or, elsewhere, from
-        ``get_connection`` in a worker thread. Building the client itself does no I/O.
+        Nothing here may call the task supervisor synchronously from the triggerer's event loop:
+        before Airflow 3.3.2 ``aget_connection`` does (to mask the secrets) and on every Airflow 3
+        ``extra_dejson`` does, and either can raise ``DeadlockImminentError``. common-compat's
+        ``get_async_connection`` and ``get_async_extra_dejson`` (or their fallbacks in ``_compat``)
+        read both safely and fill the same cache slots ``client`` reads, so building the client
+        itself does no I/O.
         """
-        if "connection" not in self.__dict__:
-            if hasattr(BaseHook, "aget_connection"):
-                conn = await self.aget_connection(self.wolkvox_conn_id)
-            else:  # pragma: no cover - Airflow 2.x
-                import asyncio
-
-                conn = await asyncio.to_thread(self.get_connection, self.wolkvox_conn_id)
-            self.__dict__["connection"] = conn
+        if "client" not in self.__dict__:
+            if "connection" not in self.__dict__:
+                self.__dict__["connection"] = await get_async_connection(self.wolkvox_conn_id, self)
+            if "connection_extra" not in self.__dict__:
+                extra = await get_async_extra_dejson(self.connection)
+                self.__dict__["connection_extra"] = extra or {}
         return self.client
 
     def create_campaign(self, spec: CampaignSpec) -> Campaign:
@@ -146,9 +152,8 @@ class WolkvoxHook(BaseHook):
         }
 
 
-def _extra(conn: Connection) -> dict[str, Any]:
+def _extra(raw: dict[str, Any]) -> dict[str, Any]:
     """The connection extra, reading the Airflow 2 form's ``extra__wolkvox__<key>`` spelling too."""
-    raw = conn.extra_dejson or {}
     merged: dict[str, Any] = {}
     for key in EXTRA_KEYS:
         value = raw.get(key)
