@@ -3,12 +3,20 @@
 Field names follow the vendor's pages (``type_campaign``, ``campaign_name``, ``skill_id`` ...) so
 this module can be read side by side with them. Every check raises WolkvoxValidationError naming
 the field and what is accepted, before anything is sent.
+
+One parser per kind of value: booleans (:func:`parse_bool`), whole numbers (:func:`parse_int`),
+seconds (:func:`parse_number`), ids (:func:`parse_id`), choices (:func:`parse_choice`), text and
+times. The client, the hook and the operators all call these, so a value is accepted or refused
+the same way wherever it is given. Numbers are ASCII digits only: ``str.isdigit()``, ``int()`` and
+``float()`` also take digits such as ``"²"`` or ``"١٢"``, and then fail (or succeed) in ways
+nobody meant.
 """
 
 from __future__ import annotations
 
 import datetime
 import enum
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,8 +29,32 @@ AMD_COUNTRIES = ("ARG", "CHL", "COL", "CRI", "ECU", "ESP", "GTM", "HND", "ITA", 
 #: Extra column titles a campaign may have (opt1 ... opt12).
 MAX_OPTS = 12
 
+#: Campaign states Wolkvox reports (information.php?api=campaigns), in its spelling.
+CAMPAIGN_STATUSES = ("Started", "Stopped")
+#: Values of ``result`` that clear_campaign accepts (a record's last call result), as documented.
+RECORD_RESULTS = (
+    "no-answer",
+    "answer-machine",
+    "abandon",
+    "busy",
+    "congestion",
+    "unknown",
+    "failed",
+    "do-not-call",
+    "chanunavail",
+    "answer",
+)
+#: Dialing speed bounds of campaign.php?api=speed.
+MAX_SPEED = 100
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIGITS = re.compile(r"[0-9]+")
+# At most 18 digits: every count Wolkvox has fits, and int() never meets Python's 4300-digit limit.
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+_DECIMAL = re.compile(r"[0-9]{1,15}(\.[0-9]{1,15})?")
+_TRUE = ("true", "yes", "1")
+_FALSE = ("false", "no", "0")
+BOOL_ACCEPTED = "use true or false (True/False, 'true'/'false', 'yes'/'no' or 1/0, any case)"
 _OPT_KEY = re.compile(r"opt([1-9]|1[0-2])")
 _TIME_FORMATS = (
     (re.compile(r"([0-9]{2})([0-9]{2})([0-9]{2})"), "HHMMSS"),
@@ -42,12 +74,102 @@ class CampaignType(str, enum.Enum):
         """Accept a CampaignType or its name in any case."""
         if isinstance(value, cls):
             return value
-        if isinstance(value, str):
-            try:
-                return cls(value.lower())
-            except ValueError:
-                pass
-        raise WolkvoxValidationError(field_name, f"{value!r} is not accepted; use 'preview' or 'predictive'")
+        return cls(parse_choice(value, field_name, [kind.value for kind in cls]))
+
+
+def _quoted_list(choices: Sequence[str]) -> str:
+    quoted = [f"'{choice}'" for choice in choices]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def parse_choice(
+    value: Any,
+    field_name: str,
+    choices: Sequence[str],
+    *,
+    ignore_case: bool = True,
+    accepted: str | None = None,
+) -> str:
+    """One of ``choices``, returned in the spelling ``choices`` gives it (any case by default)."""
+    if isinstance(value, str):
+        for choice in choices:
+            if value == choice or (ignore_case and value.lower() == choice.lower()):
+                return choice
+    hint = accepted or f"use {_quoted_list(choices)}"
+    raise WolkvoxValidationError(field_name, f"{value!r} is not accepted; {hint}")
+
+
+def parse_bool(value: Any, field_name: str) -> bool:
+    """A flag: True/False, 'true'/'false', 'yes'/'no', '1'/'0' (any case) or the integers 1/0.
+
+    Jinja renders a Python bool to 'True'/'False', so a templated flag arrives as text.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise WolkvoxValidationError(field_name, f"{value!r} is not accepted; {BOOL_ACCEPTED}")
+
+
+def _range_hint(minimum: int | None, maximum: int | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f"give a whole number from {minimum} to {maximum}"
+    if minimum is not None:
+        return f"give a whole number >= {minimum}"
+    if maximum is not None:
+        return f"give a whole number <= {maximum}"
+    return "give a whole number, e.g. 10"
+
+
+def parse_int(
+    value: Any,
+    field_name: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    accepted: str | None = None,
+) -> int:
+    """A whole number given as int or ASCII digit string (``-`` allowed), within the bounds."""
+    hint = accepted or _range_hint(minimum, maximum)
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _INTEGER.fullmatch(value):
+        number = int(value)
+    else:
+        raise WolkvoxValidationError(field_name, f"{value!r} is not accepted; {hint}")
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise WolkvoxValidationError(field_name, f"{value!r} is not accepted; {hint}")
+    return number
+
+
+def parse_number(value: Any, field_name: str, *, accepted: str = "give seconds, e.g. 1 or 0.5") -> float:
+    """A finite number >= 0 (seconds), given as int, float or ASCII decimal string such as '0.5'."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if is_number or (isinstance(value, str) and _DECIMAL.fullmatch(value)):
+        number = float(value)
+    else:
+        raise WolkvoxValidationError(field_name, f"{value!r} is not a number; {accepted}")
+    if not math.isfinite(number) or number < 0:
+        raise WolkvoxValidationError(field_name, f"{value!r} is not accepted; {accepted} (not negative)")
+    return number
+
+
+def read_count(value: Any) -> int | None:
+    """A count in a Wolkvox answer (int or ASCII digit string, ``-`` allowed), or None if unreadable.
+
+    For what the server sends, not for user input: an odd value means "unknown", not an error.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        return int(value.strip())
+    return None
 
 
 def parse_text(value: Any, field_name: str, *, required: bool) -> str:
@@ -93,12 +215,40 @@ def parse_time(value: Any, field_name: str) -> str:
 
 
 def parse_yes_no(value: Any, field_name: str) -> str:
-    """True/False or 'yes'/'no' (any case), sent as 'yes'/'no'."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str) and value.lower() in ("yes", "no"):
-        return value.lower()
-    raise WolkvoxValidationError(field_name, f"{value!r} is not accepted; use True/False or 'yes'/'no'")
+    """A flag (see :func:`parse_bool`), sent the way Wolkvox wants it: 'yes' or 'no'."""
+    return "yes" if parse_bool(value, field_name) else "no"
+
+
+def parse_speed(value: Any, field_name: str = "speed") -> int:
+    """A campaign's dialing speed: a whole number from 0 to 100."""
+    return parse_int(value, field_name, minimum=0, maximum=MAX_SPEED)
+
+
+def parse_record_result(value: Any, field_name: str = "result") -> str | None:
+    """A record result for clear_campaign, spelt exactly as Wolkvox documents it; None stays None."""
+    if value is None:
+        return None
+    return parse_choice(
+        value,
+        field_name,
+        RECORD_RESULTS,
+        ignore_case=False,
+        accepted=f"use one of {', '.join(RECORD_RESULTS)}",
+    )
+
+
+def parse_target_status(value: Any, field_name: str = "target_status") -> str | None:
+    """``Started``/``Stopped`` in any case, returned in Wolkvox's spelling; None stays None."""
+    if value is None:
+        return None
+    return parse_choice(value, field_name, CAMPAIGN_STATUSES)
+
+
+def parse_max_records(value: Any, field_name: str = "max_records") -> int | None:
+    """A whole number of records >= 0 (int or digit string); None stays None."""
+    if value is None:
+        return None
+    return parse_int(value, field_name, minimum=0)
 
 
 def parse_amd(value: Any, field_name: str = "amd") -> str:
@@ -219,13 +369,12 @@ class Campaign:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Campaign:
         """Read a row of information.php?api=campaigns."""
-        records = row.get("records")
         return cls(
             campaign_id=str(row.get("campaign_id", "")),
             campaign_name=str(row.get("campaign_name", "")),
             type_campaign=row.get("type_campaign"),
             status=row.get("status"),
-            records=int(str(records)) if str(records or "").isdigit() else None,
+            records=read_count(row.get("records")),
             speed=None if row.get("speed") is None else str(row.get("speed")),
             raw=dict(row),
         )
@@ -249,9 +398,9 @@ class TokenInfo:
     def from_row(cls, row: Mapping[str, Any]) -> TokenInfo:
         def number(*keys: str) -> int | None:
             for key in keys:
-                value = row.get(key)
-                if value is not None and str(value).strip().lstrip("-").isdigit():
-                    return int(value)
+                count = read_count(row.get(key))
+                if count is not None:
+                    return count
             return None
 
         return cls(

@@ -15,6 +15,7 @@ from airflow_provider_wolkvox.client import (
     WolkvoxError,
     WolkvoxValidationError,
 )
+from airflow_provider_wolkvox.client.models import parse_bool, parse_int, parse_number
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
@@ -169,37 +170,25 @@ def _text_or_none(value: Any) -> str | None:
 
 
 def _number(extra: dict[str, Any], key: str, default: float) -> float:
-    value = extra.get(key, default)
-    if isinstance(value, bool):
-        raise WolkvoxValidationError(key, f"{value!r} is not a number of seconds")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise WolkvoxValidationError(key, f"{value!r} in the connection extra is not a number") from None
-    if not number >= 0:
-        raise WolkvoxValidationError(key, f"{value!r} in the connection extra must not be negative")
-    return number
+    return parse_number(extra.get(key, default), key)
 
 
 def _flag(extra: dict[str, Any], key: str) -> bool:
-    value = extra.get(key, False)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
-        return value.lower() in ("true", "yes", "1")
-    raise WolkvoxValidationError(key, f"{value!r} in the connection extra is not accepted; use true or false")
+    return parse_bool(extra.get(key, False), key)
 
 
 def _retry_settings(extra: dict[str, Any]) -> RetrySettings:
     defaults = RetrySettings()
-    attempts = extra.get("retry_attempts", defaults.attempts)
-    if isinstance(attempts, bool) or not str(attempts).isdigit() or not 1 <= int(attempts) <= 20:
-        raise WolkvoxValidationError(
-            "retry_attempts", f"{attempts!r} is not accepted; give a whole number 1-20"
-        )
+    attempts = parse_int(
+        extra.get("retry_attempts", defaults.attempts),
+        "retry_attempts",
+        minimum=1,
+        maximum=20,
+        accepted="give a whole number 1-20",
+    )
     try:
         return RetrySettings(
-            attempts=int(attempts),
+            attempts=attempts,
             min_delay=_number(extra, "retry_min_delay", defaults.min_delay),
             max_delay=_number(extra, "retry_max_delay", defaults.max_delay),
             max_retry_after=_number(extra, "retry_max_retry_after", defaults.max_retry_after),

@@ -41,8 +41,8 @@ class CreateCampaignOperator(WolkvoxBaseOperator):
         keyed ``opt1`` ... ``opt12`` (templated).
     :param amd: predictive only: answering-machine detection country, one of ARG CHL COL CRI ECU ESP
         GTM HND ITA MEX NIC PAN PER, any case (templated).
-    :param enable_edition: whether agents may edit record data: ``True``/``False`` or ``"yes"``/``"no"``
-        (templated).
+    :param enable_edition: whether agents may edit record data: ``True``/``False``, ``"true"``/``"false"``,
+        ``"yes"``/``"no"`` or ``1``/``0``, any case, so ``"{{ params.edit }}"`` works (templated).
     :param if_exists: what to do when a campaign of this name and type already exists before the
         first try: ``"fail"`` (default: fail the task, nothing created), ``"reuse"`` (return the
         existing campaign's id; fails if there are several) or ``"create"`` (create another one,
@@ -233,16 +233,9 @@ class SetCampaignSpeedOperator(_CampaignActionOperator):
         self.speed = speed
 
     def validate(self) -> None:
-        from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
+        from airflow_provider_wolkvox.client.models import parse_speed
 
-        speed = self.speed
-        if isinstance(speed, str) and speed.isdigit():
-            speed = int(speed)
-        if isinstance(speed, bool) or not isinstance(speed, int) or not 0 <= speed <= 100:
-            raise WolkvoxValidationError(
-                "speed", f"{self.speed!r} is not accepted; give a whole number from 0 to 100"
-            )
-        self._speed = speed
+        self._speed = parse_speed(self.speed)
 
     def act(self, type_campaign: str, campaign_id: str) -> str:
         message = self.hook.get_conn().set_speed(type_campaign, campaign_id, self._speed)
@@ -271,13 +264,9 @@ class ClearCampaignRecordsOperator(_CampaignActionOperator):
         self.result = result
 
     def validate(self) -> None:
-        from airflow_provider_wolkvox.client.client import RECORD_RESULTS
-        from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
+        from airflow_provider_wolkvox.client.models import parse_record_result
 
-        if self.result is not None and self.result not in RECORD_RESULTS:
-            raise WolkvoxValidationError(
-                "result", f"{self.result!r} is not accepted; use one of {', '.join(RECORD_RESULTS)}"
-            )
+        parse_record_result(self.result)
 
     def act(self, type_campaign: str, campaign_id: str) -> str:
         message = self.hook.get_conn().clear_campaign(type_campaign, campaign_id, result=self.result)
@@ -292,15 +281,21 @@ class DeleteCampaignOperator(_CampaignActionOperator):
     :param type_campaign: ``preview`` or ``predictive``, any case (templated).
     :param missing_ok: succeed when Wolkvox answers 404 (the campaign is already gone, e.g. a retry
         after a delete whose answer was lost); the default fails, since a 404 may also mean a
-        wrong id.
+        wrong id. ``True``/``False`` or ``"true"``/``"false"``, ``"yes"``/``"no"``, ``1``/``0``.
     :param wolkvox_conn_id: the Wolkvox connection, ``wolkvox_default`` by default (templated).
     """
 
     done = "Deleted"
 
-    def __init__(self, *, missing_ok: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *, missing_ok: bool | str = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.missing_ok = missing_ok
+
+    def validate(self) -> None:
+        from airflow_provider_wolkvox.client.models import parse_bool
+
+        # Parsed, not tested for truth: the text "false" is truthy.
+        self._missing_ok = parse_bool(self.missing_ok, "missing_ok")
 
     def act(self, type_campaign: str, campaign_id: str) -> str | None:
         from airflow_provider_wolkvox.client.errors import WolkvoxNotFoundError
@@ -308,7 +303,7 @@ class DeleteCampaignOperator(_CampaignActionOperator):
         try:
             return self.hook.get_conn().delete_campaign(type_campaign, campaign_id)
         except WolkvoxNotFoundError:
-            if not self.missing_ok:
+            if not self._missing_ok:
                 raise
             self.log.warning("%s campaign %s was not found; nothing to delete", type_campaign, campaign_id)
             return None

@@ -5,6 +5,12 @@ record: before sending, it notes which campaigns of this name and type already e
 success, the new id. Both live in the task state store (Airflow 3.3), which survives task
 retries. A retry that finds an id reuses it; one that finds a pending creation looks in the
 campaign list for a campaign that was not there before, and only sends again if there is none.
+
+Before Airflow 3.3 there is no durable place for that record: XCom is cleared at the start of
+every try, a Variable would be global, visible and left behind, and the campaign itself has no
+field of ours. So a retry (try_number > 1) that finds a campaign of this name and type cannot
+prove whose it is, and fails with the ids and the user's options instead of guessing; only
+``if_exists="reuse"``, which takes an existing campaign anyway, goes on.
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ from airflow_provider_wolkvox.client import (
     WolkvoxClient,
     WolkvoxError,
     WolkvoxNotFoundError,
-    WolkvoxValidationError,
 )
+from airflow_provider_wolkvox.client.models import parse_choice
 
 #: Key in the task state store.
 STATE_KEY = "wolkvox_create_campaign"
@@ -32,9 +38,7 @@ MAX_SENDS = 2
 
 
 def parse_if_exists(value: Any) -> str:
-    if isinstance(value, str) and value.lower() in IF_EXISTS:
-        return value.lower()
-    raise WolkvoxValidationError("if_exists", f"{value!r} is not accepted; use 'fail', 'reuse' or 'create'")
+    return parse_choice(value, "if_exists", IF_EXISTS)
 
 
 class CampaignCreation:
@@ -66,26 +70,21 @@ class CampaignCreation:
                 self.log.info("Reusing %s %s created by an earlier try", self.label, campaign.campaign_id)
                 return campaign, False
         matching = self._matching()
+        existing = {c.campaign_id for c in matching}
         if saved.get("pending"):
             existing = {str(cid) for cid in saved.get("existing", [])}
             adopted = self._adopt_new(matching, existing)
             if adopted is not None:
                 return adopted, False
-        elif self.store is None and self.try_number > 1:
-            # Without a state store (Airflow before 3.3) an earlier try leaves no trace but the
-            # campaign itself: one campaign of this name and type is taken as that try's.
-            if len(matching) == 1:
-                self.log.info("Reusing %s %s, found on retry", self.label, matching[0].campaign_id)
-                return matching[0], False
-            if matching:
-                raise self._several(matching, "exist")
-            existing = set()
-        else:
-            existing = {c.campaign_id for c in matching}
-            if matching:
-                chosen = self._apply_if_exists(matching)
-                if chosen is not None:
-                    return chosen, False
+        elif matching:
+            if self.store is None and self.try_number > 1 and self.if_exists != "reuse":
+                # Without a state store (Airflow before 3.3) an earlier try leaves no record of
+                # what existed before it: a same-name campaign may be that try's or an older one.
+                # Adopting could return someone else's campaign; creating could make a duplicate.
+                raise self._unprovable(matching)
+            chosen = self._apply_if_exists(matching)
+            if chosen is not None:
+                return chosen, False
         return self._create(existing), True
 
     # ------------------------------------------------------------------------------ steps
@@ -167,6 +166,25 @@ class CampaignCreation:
         return AirflowFailException(
             f"{len(campaigns)} campaigns named {self.spec.campaign_name!r} ({self.spec.type_campaign.value}) "
             f"{what}: ids {ids}. Not creating another; check in wolkvox Manager which one to keep."
+        )
+
+    def _unprovable(self, campaigns: list[Campaign]) -> AirflowFailException:
+        ids = ", ".join(c.campaign_id for c in campaigns)
+        if len(campaigns) == 1:
+            found = f"A {self.label} exists (id {ids})"
+            unknown = "whether an earlier try created it or it existed before"
+        else:
+            found = (
+                f"{len(campaigns)} campaigns named {self.spec.campaign_name!r} "
+                f"({self.spec.type_campaign.value}) exist (ids {ids})"
+            )
+            unknown = "whether an earlier try created one of them or they all existed before"
+        return AirflowFailException(
+            f"{found} and this is try {self.try_number} of the task. Without a task state store "
+            f"(Airflow 3.3+) the task cannot tell {unknown}, so with if_exists={self.if_exists!r} "
+            "it neither takes one nor creates another; nothing was created. To use it, set "
+            "if_exists='reuse' and clear the task; for a new campaign, rename it (campaign_name) "
+            "or delete the old one in wolkvox Manager, then clear the task."
         )
 
     def _unresolved(self, why: str) -> AirflowException:

@@ -79,8 +79,7 @@ class WolkvoxCampaignSensor(BaseSensorOperator):
     def _condition(self) -> tuple[str, str | None, int | None]:
         """The rendered arguments, validated: campaign id, target status, max records."""
         from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
-        from airflow_provider_wolkvox.client.models import parse_id
-        from airflow_provider_wolkvox.triggers.campaign import parse_max_records, parse_target_status
+        from airflow_provider_wolkvox.client.models import parse_id, parse_max_records, parse_target_status
 
         with fail_fast_on_permanent_errors():
             campaign_id = parse_id(self.campaign_id, "campaign_id")

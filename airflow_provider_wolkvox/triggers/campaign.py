@@ -12,36 +12,6 @@ from airflow_provider_wolkvox._compat import BaseTrigger, TriggerEvent
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.client import Campaign
 
-#: Campaign states Wolkvox reports (information.php?api=campaigns), in its spelling.
-CAMPAIGN_STATUSES = ("Started", "Stopped")
-
-
-def parse_target_status(value: Any) -> str | None:
-    """``Started``/``Stopped`` in any case, returned in Wolkvox's spelling; None stays None."""
-    from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
-
-    if value is None:
-        return None
-    if isinstance(value, str):
-        for status in CAMPAIGN_STATUSES:
-            if value.strip().lower() == status.lower():
-                return status
-    raise WolkvoxValidationError("target_status", f"{value!r} is not accepted; use 'Started' or 'Stopped'")
-
-
-def parse_max_records(value: Any) -> int | None:
-    """A whole number of records >= 0 (int or digit string); None stays None."""
-    from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
-
-    if value is None:
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    raise WolkvoxValidationError("max_records", f"{value!r} is not accepted; give a whole number >= 0")
-
-
 def campaign_condition(campaign: Campaign, target_status: str | None, max_records: int | None) -> str | None:
     """Why the campaign meets the condition (a log-ready text), or None while it does not.
 

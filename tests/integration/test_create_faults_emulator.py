@@ -51,3 +51,56 @@ def test_a_faulted_create_ends_with_exactly_one_campaign(
     campaigns = wolkvox_emulator.state(include_records=False)["campaigns"]
     assert [c["campaign_id"] for c in campaigns] == [campaign_id]
     assert wolkvox_emulator.request_counts["create_campaign"] == creates_sent
+
+
+def _has_task_state_store() -> bool:
+    from airflow import __version__
+
+    return tuple(int(part) for part in __version__.split(".")[:2]) >= (3, 3)
+
+
+@pytest.mark.parametrize(
+    "store",
+    [
+        pytest.param(
+            True, id="store", marks=pytest.mark.skipif(not _has_task_state_store(), reason="Airflow < 3.3")
+        ),
+        pytest.param(False, id="no-store"),
+    ],
+)
+def test_a_retry_after_a_failed_list_read_never_returns_an_older_campaign(
+    set_connection, wolkvox_emulator, store
+):
+    """Issue #11 item 3: try 1 fails reading the campaign list, try 2 has if_exists='fail'."""
+    from airflow_provider_wolkvox._compat import AirflowFailException
+    from airflow_provider_wolkvox.client import CampaignSpec, WolkvoxClient, WolkvoxServerError
+
+    set_connection(
+        host=wolkvox_emulator.url,
+        password=TEST_TOKEN,
+        extra={"retry_min_delay": 0.01, "retry_max_delay": 0.05, "retry_attempts": 2, "timeout": 5},
+    )
+    older = WolkvoxClient(wolkvox_emulator.url, TEST_TOKEN).create_campaign(
+        CampaignSpec.build(type_campaign="preview", campaign_name="Daily", skill_id=3)
+    )
+    wolkvox_emulator.inject_fault(api="campaigns", times=2, action="respond", status=500)
+    state = FakeStore() if store else None
+
+    def run_try(try_number):
+        context = {"ti": MagicMock(try_number=try_number)}
+        if state is not None:
+            context["task_state_store"] = state
+        op = CreateCampaignOperator(
+            task_id="create", type_campaign="preview", campaign_name="Daily", skill_id=3
+        )
+        return op.execute(context)
+
+    with pytest.raises(WolkvoxServerError):  # both HTTP tries of the list read answered 500
+        run_try(1)
+    with pytest.raises(AirflowFailException) as info:
+        run_try(2)
+
+    assert f"id {older.campaign_id}" in str(info.value)
+    campaigns = wolkvox_emulator.state(include_records=False)["campaigns"]
+    assert [c["campaign_id"] for c in campaigns] == [older.campaign_id]
+    assert wolkvox_emulator.request_counts.get("create_campaign", 0) == 1  # the older one only

@@ -485,7 +485,8 @@ BAD_INPUTS: list[BadInput] = [
     _B("create-opts-crlf", CREATE_OP, "opts", ["Plan", "a\r\nb"], "single line", field="opts[opt2]"),
     _B("create-opts-string", CREATE_OP, "opts", "Plan", "expected a list of up to 12 titles"),
     _B("create-amd-unknown", CREATE_OP, "amd", "USA", "use one of ARG"),
-    _B("create-enable-edition", CREATE_OP, "enable_edition", "maybe", "use True/False or 'yes'/'no'"),
+    _B("create-enable-edition", CREATE_OP, "enable_edition", "maybe", "use true or false"),
+    _B("create-enable-edition-2", CREATE_OP, "enable_edition", 2, "use true or false"),
     _B("create-type-progressive", CREATE_OP, "type_campaign", "progressive", "use 'preview' or 'predictive'"),
     _B("create-if-exists-typo", CREATE_OP, "if_exists", "resue", "use 'fail', 'reuse' or 'create'"),
     # campaign actions
@@ -497,12 +498,16 @@ BAD_INPUTS: list[BadInput] = [
     _B("speed-101", "SetCampaignSpeedOperator", "speed", 101, "whole number from 0 to 100"),
     _B("speed-negative-text", "SetCampaignSpeedOperator", "speed", "-5", "whole number from 0 to 100"),
     _B("speed-fraction", "SetCampaignSpeedOperator", "speed", 50.5, "whole number from 0 to 100"),
+    _B("speed-superscript", "SetCampaignSpeedOperator", "speed", "\u00b2", "whole number from 0 to 100"),
+    _B("speed-arabic", "SetCampaignSpeedOperator", "speed", "\u0665\u0660", "whole number from 0 to 100"),
+    _B("delete-missing-ok-words", "DeleteCampaignOperator", "missing_ok", "maybe", "use true or false"),
     _B("clear-result-case", "ClearCampaignRecordsOperator", "result", "Busy", "use one of no-answer"),
     # sensor
     _B("sensor-status-running", SENSOR, "target_status", "Running", "use 'Started' or 'Stopped'"),
     _B("sensor-nothing-to-wait-for", SENSOR, "target_status", None, "give target_status, max_records"),
     _B("sensor-max-records-negative", SENSOR, "max_records", -1, "whole number >= 0"),
     _B("sensor-max-records-words", SENSOR, "max_records", "ten", "whole number >= 0"),
+    _B("sensor-max-records-superscript", SENSOR, "max_records", "\u00b2", "whole number >= 0"),
     _B("sensor-id-sql", SENSOR, "campaign_id", "1 OR 1=1", "use digits only"),
     # upload
     _B("upload-chunk-size-10001", UPLOAD_OP, "chunk_size", 10_001, "give 1 to 10,000"),
@@ -578,6 +583,8 @@ BAD_INPUTS: list[BadInput] = [
     _B("extra-timeout-zero", CONNECTION, "timeout", 0, "between 0 and 3600"),
     _B("extra-timeout-words", CONNECTION, "timeout", "soon", "is not a number"),
     _B("extra-retry-attempts-0", CONNECTION, "retry_attempts", 0, "whole number 1-20"),
+    _B("extra-retry-attempts-superscript", CONNECTION, "retry_attempts", "\u00b2", "whole number 1-20"),
+    _B("extra-timeout-arabic-digits", CONNECTION, "timeout", "\u0661\u0662", "is not a number"),
     _B("extra-server-id-crlf", CONNECTION, "server_id", "0042\r\nX-Injected: 1", "use the server code"),
     _B("extra-allow-insecure-http", CONNECTION, "allow_insecure_http", "sure", "use true or false"),
 ]
@@ -619,8 +626,11 @@ GUARANTEES: list[Guarantee] = [
     ),
     Guarantee(
         "Airflow before 3.3 (no task state store)",
-        "Creation still reconciles within a try; a retry (try_number > 1) takes a single campaign of "
-        "that name and type as its own, whatever if_exists says. The upload cannot remember chunks, "
+        "Creation still reconciles within a try. A retry (try_number > 1) that finds a campaign of that "
+        "name and type cannot tell whether an earlier try created it or it existed before (nothing "
+        "durable keeps that between tries), so it never adopts it: with if_exists 'fail' or 'create' "
+        "the task fails (AirflowFailException) naming the ids and what to do; with 'reuse' it takes "
+        "the single match, as the first try would. The upload cannot remember chunks, "
         "so once a chunk was stored, or one may have been, any failure fails the task without "
         "retrying (AirflowFailException) and says how much is confirmed stored; nothing is sent twice, "
         "but finishing the upload is left to a person.",

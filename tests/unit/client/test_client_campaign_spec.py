@@ -56,8 +56,11 @@ BAD_INPUTS = [
     ("opts-string", {"opts": "Plan"}, "opts", "list"),
     ("opt-title-int", {"opts": [7]}, "opts[opt1]", "text"),
     ("opt-title-blank", {"opts": {"opt2": " "}}, "opts[opt2]", "required"),
-    ("edition-maybe", {"enable_edition": "maybe"}, "enable_edition", "'yes'/'no'"),
-    ("edition-int", {"enable_edition": 1}, "enable_edition", "'yes'/'no'"),
+    ("edition-maybe", {"enable_edition": "maybe"}, "enable_edition", "use true or false"),
+    ("edition-int", {"enable_edition": 2}, "enable_edition", "use true or false"),
+    ("edition-padded", {"enable_edition": " yes"}, "enable_edition", "use true or false"),
+    ("skill-superscript", {"skill_id": "\u00b2"}, "skill_id", "digits"),
+    ("skill-arabic-digits", {"skill_id": "\u0661\u0662"}, "skill_id", "digits"),
 ]
 
 
@@ -133,7 +136,22 @@ def test_amd_country_is_sent_upper_case(value: str, sent: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "sent"),
-    [(True, "yes"), (False, "no"), ("NO", "no"), ("Yes", "yes"), ("yes", "yes")],
+    [
+        (True, "yes"),
+        (False, "no"),
+        ("NO", "no"),
+        ("Yes", "yes"),
+        ("yes", "yes"),
+        # what "{{ params.edit }}" renders a bool to, and the other spellings of parse_bool
+        ("True", "yes"),
+        ("False", "no"),
+        ("true", "yes"),
+        ("FALSE", "no"),
+        ("1", "yes"),
+        ("0", "no"),
+        (1, "yes"),
+        (0, "no"),
+    ],
 )
 def test_enable_edition_is_sent_as_yes_or_no(value: Any, sent: str) -> None:
     assert CampaignSpec.build(**VALID, enable_edition=value).to_body()["enable_edition"] == sent

@@ -129,6 +129,18 @@ def test_every_argument_is_templated_and_rendered_before_validation(connection, 
     assert body["amd"] == "MEX"
 
 
+@pytest.mark.parametrize(("edit", "sent"), [(True, "yes"), (False, "no")])
+def test_a_boolean_param_rendered_into_enable_edition_is_accepted(connection, requests_mock, edit, sent):
+    # "{{ params.edit }}" renders a Python bool to the text 'True' / 'False'.
+    requests_mock.post(CREATE_URL, status_code=201, json=CREATED)
+    op = make(enable_edition="{{ params.edit }}")
+    op.render_template_fields({"params": {"edit": edit}})
+    assert op.enable_edition == str(edit)
+
+    assert op.execute({"ti": MagicMock()}) == "1234"
+    assert requests_mock.last_request.json()["enable_edition"] == sent
+
+
 def test_template_fields_cover_every_argument():
     assert set(CreateCampaignOperator.template_fields) == {
         "type_campaign",
@@ -359,13 +371,53 @@ def test_if_exists_create_makes_another_campaign(connection, requests_mock, camp
     assert len(campaign_list) == 2
 
 
-def test_without_a_state_store_a_retry_reuses_the_campaign_found_by_name(
+# ------------------------------------- Airflow before 3.3: no task state store (issue #11 item 3)
+
+
+def test_without_a_state_store_a_retry_never_adopts_an_older_campaign_after_a_failed_list_read(
     connection, requests_mock, campaign_list
 ):
-    campaign_list.append(row("1234"))
-    ti = MagicMock(try_number=2)
-    assert make().execute({"ti": ti}) == "1234"  # Airflow < 3.3: the name is the only trace
+    campaign_list.append(row("1000"))  # an older campaign of the same name and type
+    requests_mock.get(CAMPAIGNS_URL, status_code=500, json={"code": 500, "error": "X", "msg": "down"})
+    with pytest.raises(WolkvoxServerError):  # try 1 fails on the list read, before creating anything
+        make().execute({"ti": MagicMock(try_number=1)})
+
+    requests_mock.get(CAMPAIGNS_URL, json={"code": 200, "error": None, "data": campaign_list})
+    with pytest.raises(AirflowFailException) as info:  # try 2, if_exists="fail" (the default)
+        make().execute({"ti": MagicMock(try_number=2)})
+
+    message = str(info.value)
+    assert "id 1000" in message
+    assert "cannot tell whether an earlier try created it" in message
+    assert "if_exists='reuse'" in message and "delete" in message and "rename" in message
     assert creates(requests_mock) == []
+
+
+def test_without_a_state_store_a_retry_with_if_exists_create_neither_adopts_nor_duplicates(
+    connection, requests_mock, campaign_list
+):
+    campaign_list.extend([row("1000"), row("1001")])  # one older, one maybe from try 1: unknowable
+    with pytest.raises(AirflowFailException, match=r"ids 1000, 1001.*cannot tell"):
+        make(if_exists="create").execute({"ti": MagicMock(try_number=2)})
+    assert creates(requests_mock) == []
+
+
+def test_without_a_state_store_a_retry_with_if_exists_reuse_takes_the_single_campaign(
+    connection, requests_mock, campaign_list, capsys, caplog
+):
+    campaign_list.append(row("1000"))
+    assert make(if_exists="reuse").execute({"ti": MagicMock(try_number=2)}) == "1000"
+    assert creates(requests_mock) == []
+    logged = capsys.readouterr().out + caplog.text
+    assert "Reusing existing predictive campaign 'Outbound' 1000 (if_exists='reuse')" in logged
+
+
+def test_without_a_state_store_a_retry_creates_when_no_campaign_of_that_name_exists(
+    connection, requests_mock, campaign_list
+):
+    requests_mock.post(CREATE_URL, json=created_then_listed(campaign_list))
+    assert make().execute({"ti": MagicMock(try_number=2)}) == "1234"
+    assert len(creates(requests_mock)) == 1
 
 
 def test_a_bad_if_exists_is_refused_before_any_request(connection, requests_mock):

@@ -94,6 +94,22 @@ def test_campaign_id_and_type_are_templated():
         (SetCampaignSpeedOperator, {"campaign_id": 1, "type_campaign": "preview", "speed": -1}, "speed"),
         (SetCampaignSpeedOperator, {"campaign_id": 1, "type_campaign": "preview", "speed": "fast"}, "speed"),
         (SetCampaignSpeedOperator, {"campaign_id": 1, "type_campaign": "preview", "speed": True}, "speed"),
+        # Non-ASCII digits: str.isdigit() says yes, int() raises a bare ValueError.
+        (
+            SetCampaignSpeedOperator,
+            {"campaign_id": 1, "type_campaign": "preview", "speed": "\u00b2"},
+            "speed",
+        ),
+        (
+            SetCampaignSpeedOperator,
+            {"campaign_id": 1, "type_campaign": "preview", "speed": "9" * 5000},
+            "speed",
+        ),
+        (
+            DeleteCampaignOperator,
+            {"campaign_id": 1, "type_campaign": "preview", "missing_ok": "maybe"},
+            "missing_ok",
+        ),
         (
             ClearCampaignRecordsOperator,
             {"campaign_id": 1, "type_campaign": "preview", "result": "ANSWERED"},
@@ -147,6 +163,26 @@ def test_delete_missing_ok_turns_404_into_success(requests_mock):
     assert op.execute({}) == "9"
     with pytest.raises(AirflowFailException):
         DeleteCampaignOperator(task_id="t", campaign_id=9, type_campaign="preview").execute({})
+
+
+@pytest.mark.parametrize("missing_ok", ["false", "False", "no", "0", 0])
+def test_delete_missing_ok_given_as_text_false_still_fails_on_404(requests_mock, missing_ok):
+    # A string "false" is truthy: it must be parsed, not tested for truth.
+    requests_mock.delete(
+        BASE, status_code=404, json={"code": 404, "error": "NOT FOUND", "msg": "CAMPAIGN NOT FOUND"}
+    )
+    op = DeleteCampaignOperator(task_id="t", campaign_id=9, type_campaign="preview", missing_ok=missing_ok)
+    with pytest.raises(AirflowFailException, match="CAMPAIGN NOT FOUND"):
+        op.execute({})
+
+
+@pytest.mark.parametrize("missing_ok", ["true", "True", "yes", "1", 1])
+def test_delete_missing_ok_given_as_text_true_succeeds_on_404(requests_mock, missing_ok):
+    requests_mock.delete(
+        BASE, status_code=404, json={"code": 404, "error": "NOT FOUND", "msg": "CAMPAIGN NOT FOUND"}
+    )
+    op = DeleteCampaignOperator(task_id="t", campaign_id=9, type_campaign="preview", missing_ok=missing_ok)
+    assert op.execute({}) == "9"
 
 
 def test_one_clear_log_line(requests_mock, capsys):
