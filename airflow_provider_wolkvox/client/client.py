@@ -40,12 +40,16 @@ from airflow_provider_wolkvox.client.errors import (
     parse_retry_after,
 )
 from airflow_provider_wolkvox.client.models import (
+    RECORD_RESULTS,  # re-exported: the result values clear_campaign accepts
     Campaign,
     CampaignSpec,
     CampaignType,
     TokenInfo,
     parse_id,
+    parse_record_result,
+    parse_speed,
     parse_text,
+    read_count,
 )
 from airflow_provider_wolkvox.client.retry import (
     AMBIGUOUS_STATUSES,
@@ -61,19 +65,6 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 75.0
 #: Wolkvox refuses a third request in flight on one token, so two pooled connections suffice.
 MAX_CONNECTIONS = 2
-#: Record results accepted by clear_campaign's ``result`` filter.
-RECORD_RESULTS = (
-    "no-answer",
-    "answer-machine",
-    "abandon",
-    "busy",
-    "congestion",
-    "unknown",
-    "failed",
-    "do-not-call",
-    "chanunavail",
-    "answer",
-)
 
 _SERVER_CODE = re.compile(r"(?:https://)?(?:wv)?([0-9]{1,8})(?:\.wolkvox\.com)?/?", re.IGNORECASE)
 _URL_PATH = re.compile(r"(/[A-Za-z0-9._~-]+)*/?")
@@ -309,8 +300,8 @@ class WolkvoxClient:
         row = _first_row(answer.data)
 
         def number(key: str, default: int | None) -> int | None:
-            value = row.get(key)
-            return int(value) if value is not None and str(value).isdigit() else default
+            count = read_count(row.get(key))
+            return default if count is None else count
 
         sent = number("total_sent", count)
         accepted = number("total_added", sent)
@@ -329,25 +320,16 @@ class WolkvoxClient:
 
     def set_speed(self, type_campaign: CampaignType | str, campaign_id: str | int, speed: int | str) -> str:
         """Set the dialing speed, 0-100."""
-        value = parse_id(speed, "speed")
-        if int(value) > 100:
-            raise WolkvoxValidationError(
-                "speed", f"{speed!r} is not accepted; give a whole number from 0 to 100"
-            )
-        return self._campaign_action(
-            "PUT", "speed", type_campaign, campaign_id, body={"speed": str(int(value))}
-        )
+        value = parse_speed(speed)
+        return self._campaign_action("PUT", "speed", type_campaign, campaign_id, body={"speed": str(value)})
 
     def clear_campaign(
         self, type_campaign: CampaignType | str, campaign_id: str | int, *, result: str | None = None
     ) -> str:
         """Delete every record of a campaign, or only those whose result equals ``result``."""
         extra = {}
+        result = parse_record_result(result)
         if result is not None:
-            if result not in RECORD_RESULTS:
-                raise WolkvoxValidationError(
-                    "result", f"{result!r} is not accepted; use one of {', '.join(RECORD_RESULTS)}"
-                )
             extra["result"] = result
         return self._campaign_action("DELETE", "clear_campaign", type_campaign, campaign_id, extra=extra)
 

@@ -193,3 +193,26 @@ def test_server_counts_in_unusual_digits_are_read_as_unknown_not_a_crash(value: 
     )
     assert campaign.records is None
     assert (info.token_limit, info.token_use_today, info.available) == (None, 5, None)
+
+
+@pytest.mark.parametrize("speed", ["-5", "101", "\u00b2", "9" * 5000, 50.5, True, "fast"])
+def test_the_client_and_the_operator_refuse_a_speed_with_the_same_error(speed: Any) -> None:
+    from airflow_provider_wolkvox.client import WolkvoxClient
+
+    with pytest.raises(WolkvoxValidationError) as from_parser:
+        parse_speed(speed)
+    with pytest.raises(WolkvoxValidationError) as from_client:
+        WolkvoxClient("0042", "tok-SECRET-0123456789").set_speed("predictive", 1, speed)
+    assert str(from_client.value) == str(from_parser.value)
+
+
+@pytest.mark.parametrize("result", ["Busy", "answered", "", 3])
+def test_the_client_and_the_operator_refuse_a_record_result_with_the_same_error(result: Any) -> None:
+    from airflow_provider_wolkvox.client import WolkvoxClient
+    from airflow_provider_wolkvox.client.models import parse_record_result
+
+    with pytest.raises(WolkvoxValidationError) as from_parser:
+        parse_record_result(result)
+    with pytest.raises(WolkvoxValidationError) as from_client:
+        WolkvoxClient("0042", "tok-SECRET-0123456789").clear_campaign("predictive", 1, result=result)
+    assert str(from_client.value) == str(from_parser.value)
