@@ -177,7 +177,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True, but float("²") fails
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

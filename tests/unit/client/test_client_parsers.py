@@ -216,3 +216,11 @@ def test_the_client_and_the_operator_refuse_a_record_result_with_the_same_error(
     with pytest.raises(WolkvoxValidationError) as from_client:
         WolkvoxClient("0042", "tok-SECRET-0123456789").clear_campaign("predictive", 1, result=result)
     assert str(from_client.value) == str(from_parser.value)
+
+
+@pytest.mark.parametrize("value", NON_ASCII_DIGITS)
+def test_a_retry_after_header_in_unusual_digits_is_ignored_not_a_crash(value: str) -> None:
+    from airflow_provider_wolkvox.client.errors import parse_retry_after
+
+    assert parse_retry_after(value) is None
+    assert parse_retry_after("3") == 3.0
