@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from . import rules
 from .state import Campaign, Store, has_phone
 
 MSG_NO_API = "THE API YOU WANT TO CONSULT DOES NOT EXIST"
@@ -55,9 +56,12 @@ class ApiError(Exception):
 
 @dataclass
 class Result:
+    """A success answer; ``raw`` replaces the whole envelope for the apis that have none."""
+
     status: int
     msg: str
-    data: list[Any] | None = None
+    data: list[Any] | dict[str, Any] | None = None
+    raw: Any = None
 
 
 @dataclass
@@ -104,6 +108,13 @@ class Call:
             raise ApiError(400, MSG_TYPE)
         return value
 
+    def optional_type_campaign(self) -> str | None:
+        """``type_campaign`` where the collection leaves it out: checked only when sent."""
+        return None if self.opt("type_campaign") is None else self.type_campaign()
+
+    def has_body(self) -> bool:
+        return bool(self.body.strip())
+
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
@@ -127,8 +138,17 @@ class Endpoints:
             ("campaign.php", "delete_campaign"): ("DELETE", self.delete_campaign),
             ("campaign.php", "find_record"): ("GET", self.find_record),
             ("campaign.php", "detail"): ("GET", self.detail),
+            ("campaign.php", "campaign_filter"): ("PUT", self.campaign_filter),
+            ("campaign.php", "campaign_15"): ("GET", self.campaign_15),
+            ("campaign.php", "recall_records"): ("PUT", self.recall_records),
+            ("campaign.php", "edit_campaign"): ("PUT", self.edit_campaign),
+            ("campaign.php", "add_dnc"): ("POST", self.campaign_add_dnc),
             ("information.php", "campaigns"): ("GET", self.campaigns),
             ("information.php", "token_info"): ("GET", self.token_info),
+            ("information.php", "get_dnc"): ("GET", self.get_dnc),
+            ("configuration.php", "add_dnc"): ("POST", self.add_dnc),
+            ("configuration.php", "remove_dnc"): ("DELETE", self.remove_dnc),
+            ("real_time.php", "campaigns"): ("GET", self.real_time_campaigns),
         }
 
     def resolve(self, module: str, api: str, method: str) -> Callable[[Call], Result]:
@@ -140,8 +160,12 @@ class Endpoints:
     # --- helpers -----------------------------------------------------------------------
 
     def _campaign(self, call: Call, type_required: bool = True) -> Campaign:
-        """The campaign named by the query; unknown id or other type -> 404."""
-        type_campaign = call.type_campaign() if type_required else None
+        """The campaign named by the query; unknown id or other type -> 404.
+
+        Where the collection sends no ``type_campaign`` (``type_required=False``) a type that is
+        sent anyway is still checked.
+        """
+        type_campaign = call.type_campaign() if type_required else call.optional_type_campaign()
         campaign_id = call.param("campaign_id")
         campaign = self.store.get(call.server, campaign_id, type_campaign)
         if campaign is None:
@@ -186,11 +210,18 @@ class Endpoints:
         return Result(
             201,
             f"{added} records were inserted",
-            [{"total_sent": str(sent), "total_added": str(added), "total_rejected": str(sent - added)}],
+            [
+                {
+                    "total_sent": str(sent),
+                    "total_added": str(added),
+                    "total_rejected": str(sent - added),
+                    "total_registers": str(added),
+                }
+            ],
         )
 
     def _set_status(self, call: Call, status: str, verb: str) -> Result:
-        campaign = self._campaign(call)
+        campaign = self._campaign(call, type_required=False)
         if not self.store.update(campaign, status=status):
             raise ApiError(404, MSG_NOT_FOUND)
         return Result(202, f"The {campaign.campaign_id} campaign_id has been {verb} successfully")
@@ -202,7 +233,7 @@ class Endpoints:
         return self._set_status(call, "Stopped", "stopped")
 
     def speed(self, call: Call) -> Result:
-        campaign = self._campaign(call)
+        campaign = self._campaign(call, type_required=False)
         value = call.json_object().get("speed")
         if _blank(value):
             raise ApiError(400, MSG_PARAMS)
@@ -211,14 +242,17 @@ class Endpoints:
             raise ApiError(400, MSG_SPEED)
         if not self.store.update(campaign, speed=str(int(text))):
             raise ApiError(404, MSG_NOT_FOUND)
-        return Result(202, f"The speed of campaign_id {campaign.campaign_id} has been updated to {int(text)}")
+        return Result(202, f"The speed of {campaign.campaign_id} campaign_id has been updated successfully")
 
-    def clear_campaign(self, call: Call) -> Result:
-        campaign = self._campaign(call)
+    def _result_filter(self, call: Call) -> str | None:
         result = call.opt("result")
         if result is not None and result not in RESULTS:
             raise ApiError(400, MSG_RESULT + ", ".join(RESULTS).upper())
-        deleted = self.store.clear(campaign, result)
+        return result
+
+    def clear_campaign(self, call: Call) -> Result:
+        campaign = self._campaign(call)
+        deleted = self.store.clear(campaign, self._result_filter(call))
         if deleted is None:
             raise ApiError(404, MSG_NOT_FOUND)
         return Result(
@@ -229,36 +263,55 @@ class Endpoints:
 
     def remove_record(self, call: Call) -> Result:
         campaign = self._campaign(call)
-        customer_id = call.json_object().get("customer_id")
-        if _blank(customer_id):
+        result = self._result_filter(call)
+        value = call.json_object().get("customer_id")
+        ids = [part.strip() for part in ("" if value is None else str(value)).split(",") if part.strip()]
+        if not ids:
             raise ApiError(400, MSG_PARAMS)
-        deleted = self.store.remove_customer(campaign, str(customer_id).strip())
+        deleted = self.store.remove_customers(campaign, ids, result)
         if deleted is None:
             raise ApiError(404, MSG_NOT_FOUND)
+        joined = ",".join(ids)
         return Result(
             202,
-            f"{deleted} records were deleted",
-            [{"customer_id": str(customer_id).strip(), "total_deleted": str(deleted)}],
+            f"customer_id {joined} has been deleted successfully",
+            [{"customer_id": joined, "total_deleted": str(deleted)}],
         )
 
     def delete_campaign(self, call: Call) -> Result:
-        campaign = self._campaign(call)
-        if not self.store.delete(campaign):
+        """One campaign in the URL (old form), several in ``{"campaign_ids": [...]}``, or both."""
+        type_campaign = call.optional_type_campaign()
+        in_url = call.opt("campaign_id")
+        ids = [in_url] if in_url else []
+        if call.has_body():
+            listed = call.json_object().get("campaign_ids")
+            if not isinstance(listed, list) or not all(isinstance(i, str | int) for i in listed):
+                raise ApiError(400, MSG_PARAMS)
+            ids.extend(str(i).strip() for i in listed)
+        ids = [i for i in dict.fromkeys(ids) if i]
+        if not ids:
+            raise ApiError(400, MSG_PARAMS)
+        deleted = 0
+        for campaign_id in ids:
+            campaign = self.store.get(call.server, campaign_id, type_campaign)
+            if campaign is not None and self.store.delete(campaign):
+                deleted += 1
+        if not deleted:
             raise ApiError(404, MSG_NOT_FOUND)
-        return Result(202, f"The {campaign.campaign_id} campaign_id has been deleted successfully")
+        failed = len(ids) - deleted
+        return Result(200, f"{deleted} campaigns deleted successfully. {failed} operations failed.")
 
     def find_record(self, call: Call) -> Result:
         phone, customer_id = call.opt("customer_phone"), call.opt("customer_id")
-        if phone is None and customer_id is None:
-            raise ApiError(400, MSG_PARAMS)
         campaign_id = call.opt("campaign_id")
-        if campaign_id is None or campaign_id.lower() == "all":
+        every = campaign_id is None or campaign_id.lower() == "all"
+        if phone is None and customer_id is None and every:
+            raise ApiError(400, MSG_PARAMS)
+        if every:
             campaigns = self.store.campaigns(call.server)
         else:
-            type_campaign = call.opt("type_campaign")
-            if type_campaign is not None and type_campaign not in CAMPAIGN_TYPES:
-                raise ApiError(400, MSG_TYPE)
-            found = self.store.get(call.server, campaign_id, type_campaign)
+            assert campaign_id is not None
+            found = self.store.get(call.server, campaign_id, call.optional_type_campaign())
             if found is None:
                 raise ApiError(404, MSG_NOT_FOUND)
             campaigns = [found]
@@ -272,6 +325,8 @@ class Endpoints:
                 ):
                     continue
                 matches.append({**record, "campaign_id": campaign.campaign_id})
+                if len(matches) >= MAX_DOWNLOAD_ROWS:
+                    break
         return Result(200, f"{len(matches)} records were found", matches)
 
     def detail(self, call: Call) -> Result:
@@ -284,14 +339,162 @@ class Endpoints:
         rows = self.store.records_of(campaign)[:MAX_DOWNLOAD_ROWS]
         return Result(200, f"{len(rows)} records were found", rows)
 
+    def campaign_filter(self, call: Call) -> Result:
+        campaign = self._campaign(call)
+        try:
+            spec = rules.parse_filter(call.json_object())
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+        if not self.store.update_fields(campaign, {"campaign_filter": spec}):
+            raise ApiError(404, MSG_NOT_FOUND)
+        records = self.store.records_of(campaign)
+        pending = sum(1 for r in records if not r.get("result") and rules.filter_selects(spec, r))
+        return Result(
+            200,
+            "Campaign filter successfully updated",
+            {
+                "total_records": str(len(records)),
+                "pending_records": str(pending),
+                "applied_filter": rules.describe_filter(spec),
+            },
+        )
+
+    def campaign_15(self, call: Call) -> Result:
+        campaign = self._campaign(call, type_required=False)
+        rows = [rules.export_row(r) for r in self.store.records_of(campaign)[:MAX_DOWNLOAD_ROWS]]
+        envelope = {
+            "code": 200,
+            "total_records": str(len(rows)),
+            "campaign_id": campaign.campaign_id,
+            "records": rows,
+        }
+        return Result(200, "", raw=envelope)
+
+    def recall_records(self, call: Call) -> Result:
+        campaign = self._campaign(call, type_required=False)
+        if campaign.type_campaign != "predictive":
+            raise ApiError(400, "RECALL_RECORDS ONLY APPLIES TO PREDICTIVE CAMPAIGNS")
+        body = call.json_object()
+        field_name, value = body.get("field"), body.get("value")
+        if _blank(field_name) or _blank(value):
+            raise ApiError(400, MSG_PARAMS)
+        try:
+            _, normalized, matches = rules.recall_matcher(str(field_name), str(value))
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+        affected = self.store.recall(campaign, matches)
+        if affected is None:
+            raise ApiError(404, MSG_NOT_FOUND)
+        return Result(
+            200,
+            f"{affected} record(s) have been marked for recall successfully",
+            [
+                {
+                    "campaign_id": campaign.campaign_id,
+                    "field": str(field_name),
+                    "value": str(value),
+                    "normalized_value": normalized,
+                    "affected_records": str(affected),
+                }
+            ],
+        )
+
+    def edit_campaign(self, call: Call) -> Result:
+        campaign = self._campaign(call, type_required=False)
+        body = call.json_object()
+        if not body:
+            raise ApiError(400, MSG_PARAMS)
+        try:
+            changes = rules.edit_changes(body, campaign.type_campaign, campaign.fields)
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+        if not self.store.update_fields(campaign, changes):
+            raise ApiError(404, MSG_NOT_FOUND)
+        echoed = {k: v for k, v in body.items() if k != "camp_dial_order"}
+        return Result(
+            200, "Campaign has been updated successfully", [{**echoed, "campaign_id": campaign.campaign_id}]
+        )
+
+    def campaign_add_dnc(self, call: Call) -> Result:
+        """The legacy, campaign-family DNC: ``[{"telephone", "days_block"}]``; blocks outbound calls."""
+        body = call.json()
+        items = [body] if isinstance(body, dict) else body
+        if not isinstance(items, list) or not items:
+            raise ApiError(400, MSG_PARAMS)
+        phones = [
+            str(item["telephone"]).strip()
+            for item in items
+            if isinstance(item, dict)
+            and _is_phone(item.get("telephone"))
+            and str(item.get("days_block", "")).strip().isdigit()
+        ]
+        added = self.store.add_dnc(call.server, phones, "outbound")
+        sent = len(items)
+        return Result(
+            201,
+            f"{added} telephones were added",
+            [{"total_added": str(added), "total_rejected": str(sent - added), "total_sent": str(sent)}],
+        )
+
     # --- information.php -------------------------------------------------------------------
 
     def campaigns(self, call: Call) -> Result:
         rows = self.store.info_rows(call.server)
+        wanted = call.opt("campaign")
+        if wanted is not None:
+            rows = [row for row in rows if row["campaign_id"] == wanted]
         return Result(200, f"{len(rows)} records were found", rows)
 
     def token_info(self, call: Call) -> Result:
         return Result(200, "1 records were found", [self._token_info(call.token)])
+
+    def get_dnc(self, call: Call) -> Result:
+        kind = call.param("type")
+        if kind not in ("inbound", "outbound", "all"):
+            raise ApiError(400, "THE TYPE MUST BE INBOUND, OUTBOUND OR ALL")
+        rows = self.store.dnc_rows(call.server, kind)
+        return Result(200, f"{len(rows)} records were found", rows)
+
+    # --- configuration.php -----------------------------------------------------------------
+
+    def add_dnc(self, call: Call) -> Result:
+        body = call.json_object()
+        type_call, phones = body.get("type_call"), body.get("telephones")
+        if _blank(type_call) or not isinstance(phones, list) or not phones:
+            raise ApiError(400, MSG_PARAMS)
+        if type_call not in rules.DNC_TYPES:
+            raise ApiError(400, "THE TYPE_CALL MUST BE ONE OF: " + ", ".join(rules.DNC_TYPES).upper())
+        valid = [str(phone).strip() for phone in phones if _is_phone(phone)]
+        added = self.store.add_dnc(call.server, valid, str(type_call))
+        return Result(201, f"{added} telephones were added")
+
+    def remove_dnc(self, call: Call) -> Result:
+        body = call.json_object()
+        kind, phones = body.get("type"), body.get("telephones")
+        kind = "outbound" if kind == "outboud" else kind  # the collection's own spelling
+        if kind not in rules.DNC_TYPES:
+            raise ApiError(400, "THE TYPE MUST BE ONE OF: " + ", ".join(rules.DNC_TYPES).upper())
+        if isinstance(phones, str) and phones.lower() == "all":
+            wanted = None
+        elif isinstance(phones, list) and phones:
+            wanted = [str(phone).strip() for phone in phones]
+        else:
+            raise ApiError(400, MSG_PARAMS)
+        removed = self.store.remove_dnc(call.server, wanted, str(kind))
+        return Result(202, f"{removed} telephones were deleted")
+
+    # --- real_time.php ---------------------------------------------------------------------
+
+    def real_time_campaigns(self, call: Call) -> Result:
+        """A bare JSON array, no envelope (collection §5); ``campaign_id`` filters as clients expect."""
+        wanted = call.opt("campaign_id")
+        rows = self.store.real_time_rows(call.server, wanted)
+        return Result(200, "", raw=rows)
+
+
+def _is_phone(value: Any) -> bool:
+    text = "" if value is None or isinstance(value, bool) else str(value).strip()
+    return 0 < len(text) <= 20 and text.isdigit()
 
 
 def _timestamp(value: str) -> datetime:

@@ -34,6 +34,8 @@ MSG_MAINTENANCE = "API CONSUMPTION DISABLED DUE TO MAINTENANCE"
 API_PREFIX = "/api/v2/"
 ADMIN_PREFIX = "/_emulator/"
 DEFAULT_SERVER = "default"
+#: Header names that carry the server id: the collection's, and the hyphenated one clients also send.
+SERVER_HEADERS = ("wolkvox_server", "wolkvox-server")
 JSON_TYPE = "application/json"
 
 
@@ -44,7 +46,7 @@ def _reason(status: int) -> str:
         return "ERROR"
 
 
-def envelope(status: int, msg: str, data: list[Any] | None = None) -> bytes:
+def envelope(status: int, msg: str, data: list[Any] | dict[str, Any] | None = None) -> bytes:
     """The vendor's response body: code mirrors the HTTP status, error is null on success."""
     error = None if status < 400 else _reason(status)
     return json.dumps({"code": status, "error": error, "msg": msg, "data": data}).encode()
@@ -76,6 +78,8 @@ class Reply:
 
     @classmethod
     def of(cls, result: Result) -> Reply:
+        if result.raw is not None:  # the apis whose answer is not the envelope
+            return cls(result.status, json.dumps(result.raw).encode())
         return cls(result.status, envelope(result.status, result.msg, result.data))
 
     @classmethod
@@ -91,7 +95,9 @@ class WolkvoxEmulator:
     """A local Wolkvox v2 server; see the package docstring for the behaviours chosen.
 
     ``tokens`` maps each accepted ``wolkvox-token`` to its daily quota. State (campaigns and
-    records) is kept per server id, the ``wolkvox_server`` header ("default" without it).
+    records) is kept per server id: the ``wolkvox_server`` (or ``wolkvox-server``) header; without
+    one, the operation the token belongs to (``token_servers``, else the first server id the token
+    was sent with), else "default".
     """
 
     def __init__(
@@ -103,6 +109,7 @@ class WolkvoxEmulator:
         max_in_flight: int = 2,
         max_records: int = 10_000,
         dial_rate: float = 0.0,
+        token_servers: dict[str, str] | None = None,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -120,6 +127,9 @@ class WolkvoxEmulator:
         self._peak: Counter[str] = Counter()
         self._requests: Counter[str] = Counter()
         self._rejected: Counter[tuple[str, str]] = Counter()  # (token, "concurrency" | "quota")
+        #: The operation each token belongs to: given, or learnt from its first server header.
+        self._given_token_servers = dict(token_servers or {})
+        self._token_servers = dict(self._given_token_servers)
         self.latency = 0.0
         self.maintenance = False
         self._httpd: _Server | None = None
@@ -223,6 +233,7 @@ class WolkvoxEmulator:
         with self._lock:
             for counter in (self._used, self._in_flight, self._peak, self._requests, self._rejected):
                 counter.clear()
+            self._token_servers = dict(self._given_token_servers)
 
     def state(self, include_records: bool = True) -> dict[str, Any]:
         """What GET /_emulator/state returns: request counts, peaks, tokens, campaigns."""
@@ -234,12 +245,14 @@ class WolkvoxEmulator:
             rejections: dict[str, dict[str, int]] = {}
             for (t, kind), n in self._rejected.items():
                 rejections.setdefault(token_label(t), {})[kind] = n
+            operations = {token_label(t): server for t, server in self._token_servers.items()}
         return {
             "requests": requests,
             "peak_in_flight": peak,
             "in_flight": in_flight,
             "rejections": rejections,
             "token_use_today": usage,
+            "token_operations": operations,
             "latency": self.latency,
             "maintenance": self.maintenance,
             "faults": self.faults.pending(),
@@ -296,12 +309,24 @@ class WolkvoxEmulator:
         try:
             if rejection:
                 return Reply.error(403, rejection)
-            server = (headers.get("wolkvox_server") or "").strip() or DEFAULT_SERVER
-            call = Call(api, query, body, server, token)
+            call = Call(api, query, body, self._operation(token, headers), token)
             return self._run(method, path, call)
         finally:
             with self._lock:
                 self._in_flight[token] -= 1
+
+    def _operation(self, token: str, headers: Any) -> str:
+        """The namespace a call works in. The real server knows it from its host name; here the
+        server header stands in for the host, and a call without one (the collection's items
+        14-17, the public start/stop scripts) reaches the operation its token belongs to."""
+        named = next(
+            (value.strip() for name in SERVER_HEADERS if (value := headers.get(name) or "").strip()), ""
+        )
+        with self._lock:
+            if named:
+                self._token_servers.setdefault(token, named)
+                return named
+            return self._token_servers.get(token, DEFAULT_SERVER)
 
     def _run(self, method: str, path: str, call: Call) -> Reply:
         if self.latency:
@@ -455,7 +480,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         parts = urlsplit(self.path)
         path = parts.path
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        # Keys are stripped: Postman turns the collection's "&api=edit_campaign& campaign_id=" into
+        # the key " campaign_id".
+        query = {key.strip(): value for key, value in parse_qsl(parts.query, keep_blank_values=True)}
         try:
             if path.startswith(ADMIN_PREFIX):
                 reply = emulator.handle_admin(self.command, path, query, body)

@@ -15,7 +15,10 @@ import json
 import sqlite3
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 FIRST_CAMPAIGN_ID = 1001
@@ -79,6 +82,33 @@ class Campaign:
             "end_time": _s(f.get("end_time")),
         }
 
+    def real_time_row(self) -> dict[str, str]:
+        """The row real_time.php?api=campaigns returns: live counts, lower-case status."""
+        total = len(self.records)
+        results = Counter(_s(r.get("result")) for r in self.records)
+        clean = self.pending()
+        dialed = total - clean
+        percent = str(dialed * 100 // total) if total else "0"
+        f = self.fields
+        return {
+            "campaign": f"{self.campaign_id} - {_s(f.get('campaign_name'))} - tel1: {percent}%",
+            "speed": self.speed,
+            "status": self.status.lower(),
+            "skill_id": _s(f.get("skill_id")),
+            "records": str(total),
+            "clean": str(clean),
+            "dial": str(dialed),
+            "answer": str(results["answer"]),
+            "no_answer": str(results["no-answer"]),
+            "busy/congestion/failed": str(results["busy"] + results["congestion"] + results["failed"]),
+            "answer_machine": str(results["answer-machine"]),
+            "penetration_day": percent,
+            "penetration_now": percent,
+            "hits": str(results["answer"]),
+            "calls_x_min": "0",
+            "recycled": "0",
+        }
+
     def snapshot(self, include_records: bool) -> dict[str, Any]:
         """Everything about the campaign, for /_emulator/state."""
         out: dict[str, Any] = dict(self.fields)
@@ -114,6 +144,8 @@ class Store:
     def __init__(self, state_file: str | None = None) -> None:
         self.lock = threading.Lock()
         self._servers: dict[str, dict[str, Campaign]] = {}
+        #: Do-not-call numbers per server: phone -> {"type", "date"} (memory only).
+        self._dnc: dict[str, dict[str, dict[str, str]]] = {}
         self._next_id = FIRST_CAMPAIGN_ID
         #: Records a second that a Started campaign "dials" (0: records are never called).
         self.dial_rate = 0.0
@@ -286,20 +318,59 @@ class Store:
                         )
             return before - len(campaign.records)
 
-    def remove_customer(self, campaign: Campaign, customer_id: str) -> int | None:
-        """Delete every record with this customer_id; the number removed, None if gone."""
+    def remove_customers(self, campaign: Campaign, customer_ids: list[str], result: str | None) -> int | None:
+        """Delete the records of these customers (only those with ``result`` if given); None if gone."""
+        wanted = set(customer_ids)
+
+        def doomed(record: dict[str, Any]) -> bool:
+            return _s(record.get("customer_id")) in wanted and (
+                result is None or _s(record.get("result")) == result
+            )
+
         with self.lock:
             if not self._alive(campaign):
                 return None
             before = len(campaign.records)
-            campaign.records = [r for r in campaign.records if _s(r.get("customer_id")) != customer_id]
+            campaign.records = [r for r in campaign.records if not doomed(r)]
             if self._db is not None:
+                marks = ",".join("?" * len(wanted))
+                sql = f"DELETE FROM records WHERE campaign_id = ? AND customer_id IN ({marks})"
+                args: list[str] = [campaign.campaign_id, *wanted]
+                if result is not None:
+                    sql += " AND result = ?"
+                    args.append(result)
                 with self._db:
-                    self._db.execute(
-                        "DELETE FROM records WHERE campaign_id = ? AND customer_id = ?",
-                        (campaign.campaign_id, customer_id),
-                    )
+                    self._db.execute(sql, args)
             return before - len(campaign.records)
+
+    def recall(self, campaign: Campaign, matches: Callable[[dict[str, Any]], bool]) -> int | None:
+        """Give the matching records no result again (Wolkvox: CLEAN), so they are dialed again."""
+        with self.lock:
+            if not self._alive(campaign):
+                return None
+            self._dial()
+            hit = [r for r in campaign.records if matches(r)]
+            for record in hit:
+                record["result"] = ""
+            if self._db is not None and hit:
+                self._rewrite_records(campaign)
+            return len(hit)
+
+    def _rewrite_records(self, campaign: Campaign) -> None:
+        assert self._db is not None
+        with self._db:
+            self._db.execute("DELETE FROM records WHERE campaign_id = ?", (campaign.campaign_id,))
+        self._save_records(campaign, campaign.records)
+
+    def update_fields(self, campaign: Campaign, changes: dict[str, Any]) -> bool:
+        """Merge changes into the campaign's stored fields (edit_campaign, campaign_filter)."""
+        with self.lock:
+            if not self._alive(campaign):
+                return False
+            campaign.fields.update(changes)
+            if self._db is not None:
+                self._save_campaign(campaign)
+        return True
 
     def delete(self, campaign: Campaign) -> bool:
         with self.lock:
@@ -324,6 +395,49 @@ class Store:
         with self.lock:
             self._dial()
             return [c.info_row() for c in self._servers.get(server, {}).values()]
+
+    def real_time_rows(self, server: str, campaign_id: str | None = None) -> list[dict[str, str]]:
+        with self.lock:
+            self._dial()
+            return [
+                c.real_time_row()
+                for c in self._servers.get(server, {}).values()
+                if campaign_id is None or c.campaign_id == campaign_id
+            ]
+
+    # --- do-not-call list (memory only) --------------------------------------------------
+
+    def add_dnc(self, server: str, phones: list[str], type_call: str) -> int:
+        """Add (or re-type) numbers; returns how many were given."""
+        now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        with self.lock:
+            book = self._dnc.setdefault(server, {})
+            for phone in phones:
+                book[phone] = {"type": type_call, "date": now}
+        return len(phones)
+
+    def remove_dnc(self, server: str, phones: list[str] | None, kind: str) -> int:
+        """Remove these numbers (None: every number) whose type is ``kind`` (any with "all")."""
+        with self.lock:
+            book = self._dnc.get(server, {})
+            doomed = [
+                phone
+                for phone, entry in book.items()
+                if (phones is None or phone in phones) and (kind == "all" or entry["type"] == kind)
+            ]
+            for phone in doomed:
+                del book[phone]
+        return len(doomed)
+
+    def dnc_rows(self, server: str, kind: str) -> list[dict[str, str]]:
+        """get_dnc rows: ``inbound``/``outbound`` also list numbers blocked both ways."""
+        with self.lock:
+            book = dict(self._dnc.get(server, {}))
+        return [
+            {"phone_number": phone, "type": entry["type"], "date_delete": entry["date"]}
+            for phone, entry in book.items()
+            if kind == "all" or entry["type"] in (kind, "all", "inbound/outbound")
+        ]
 
     def set_dial_rate(self, rate: float) -> None:
         """Change the simulated dialing speed from now on (what was due so far uses the old one)."""
@@ -356,6 +470,7 @@ class Store:
     def reset(self) -> None:
         with self.lock:
             self._servers.clear()
+            self._dnc.clear()
             self._next_id = FIRST_CAMPAIGN_ID
             if self._db is not None:
                 with self._db:
