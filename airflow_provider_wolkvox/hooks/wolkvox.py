@@ -85,6 +85,22 @@ class WolkvoxHook(BaseHook):
         """Return the WolkvoxClient for this connection (Airflow's usual hook entry point)."""
         return self.client
 
+    def close(self) -> None:
+        """Close the client's HTTP connections, if a client was built; a later call builds a new one.
+
+        Operators, the sensor and the trigger call this when they are done, so that a process
+        running several tasks (``airflow dags test``) keeps no socket open per finished task.
+        """
+        client = self.__dict__.pop("client", None)
+        if client is not None:
+            client.close()
+
+    def __enter__(self) -> WolkvoxHook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     async def aget_client(self) -> WolkvoxClient:
         """The client, with the connection read the async-safe way (for triggers).
 

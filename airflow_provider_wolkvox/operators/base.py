@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -18,12 +19,29 @@ DEFAULT_CONN_ID = "wolkvox_default"
 class WolkvoxBaseOperator(BaseOperator):
     """Base of the Wolkvox operators.
 
+    Every subclass's ``execute`` closes the hook's HTTP session when it returns or raises, so a
+    process running several tasks keeps no connection open per finished task.
+
     :param wolkvox_conn_id: the Wolkvox connection to use (templated).
     """
 
     def __init__(self, *, wolkvox_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.wolkvox_conn_id = wolkvox_conn_id
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Wrapping here, rather than asking each execute() to close, keeps subclasses (ours and
+        # users') from forgetting it; Airflow's own execute wrapper stays inside this one.
+        execute = cls.__dict__.get("execute")
+        if execute is not None:
+            cls.execute = closing_hook(execute)  # type: ignore[method-assign]
+
+    def close_hook(self) -> None:
+        """Close the hook's HTTP session if one was opened (a later call opens a new one)."""
+        hook = self.__dict__.get("hook")
+        if hook is not None:
+            hook.close()
 
     @cached_property
     def hook(self) -> WolkvoxHook:
@@ -32,6 +50,19 @@ class WolkvoxBaseOperator(BaseOperator):
         from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 
         return WolkvoxHook(wolkvox_conn_id=self.wolkvox_conn_id)
+
+
+def closing_hook(execute: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap an ``execute`` so that the operator's hook is closed when it returns or raises."""
+
+    @functools.wraps(execute)
+    def run_then_close(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return execute(self, *args, **kwargs)
+        finally:
+            self.close_hook()
+
+    return run_then_close
 
 
 @contextmanager

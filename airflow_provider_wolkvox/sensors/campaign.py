@@ -105,13 +105,22 @@ class WolkvoxCampaignSensor(BaseSensorOperator):
         return PokeReturnValue(is_done=True, xcom_value=campaign_summary(campaign))
 
     def execute(self, context: Context) -> Any:
-        if not self.deferrable:
-            return super().execute(context)
+        try:
+            if not self.deferrable:
+                return super().execute(context)
+            first = self.poke(context)
+            if first.is_done:
+                return first.xcom_value
+        finally:
+            # Done, failed, rescheduled or about to defer: the worker's session is not needed now.
+            hook = self.__dict__.get("hook")
+            if hook is not None:
+                hook.close()
+        self._defer()
+
+    def _defer(self) -> None:
         from airflow_provider_wolkvox.triggers.campaign import WolkvoxCampaignTrigger
 
-        first = self.poke(context)
-        if first.is_done:
-            return first.xcom_value
         campaign_id, status, max_records = self._condition()
         timeout = float(self.timeout) if self.timeout is not None else None
         self.defer(

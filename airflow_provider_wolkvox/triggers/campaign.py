@@ -12,6 +12,7 @@ from airflow_provider_wolkvox._compat import BaseTrigger, TriggerEvent
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.client import Campaign
 
+
 def campaign_condition(campaign: Campaign, target_status: str | None, max_records: int | None) -> str | None:
     """Why the campaign meets the condition (a log-ready text), or None while it does not.
 
@@ -94,11 +95,25 @@ class WolkvoxCampaignTrigger(BaseTrigger):
         return TriggerEvent({"status": status, "message": message, "campaign_id": self.campaign_id, **extra})
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_provider_wolkvox._compat import AirflowNotFoundException
         from airflow_provider_wolkvox.client.errors import WolkvoxError
         from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 
         try:
             client = await WolkvoxHook(wolkvox_conn_id=self.wolkvox_conn_id).aget_client()
+        except Exception as exc:
+            # A connection that is not defined, has no token or names a refused host will not
+            # repair itself on a task retry; anything else (a secrets backend that is down) may.
+            permanent = isinstance(exc, AirflowNotFoundException) or (
+                isinstance(exc, WolkvoxError) and exc.permanent
+            )
+            yield self._event(
+                "error",
+                f"Wolkvox connection {self.wolkvox_conn_id!r} cannot be used on the triggerer: {exc}",
+                permanent=permanent,
+            )
+            return
+        try:
             while True:
                 try:
                     campaign = await asyncio.to_thread(client.get_campaign, self.campaign_id)
@@ -134,3 +149,5 @@ class WolkvoxCampaignTrigger(BaseTrigger):
                 await asyncio.sleep(delay)
         except Exception as exc:
             yield self._event("error", f"{type(exc).__name__}: {exc}", permanent=False)
+        finally:
+            client.close()  # the run is over (event, timeout or cancellation): free its sockets

@@ -128,3 +128,34 @@ def test_legacy_ui_behaviour_matches_the_declared_form():
     assert legacy["hidden_fields"] == declared["hidden-fields"]
     assert legacy["relabeling"] == {"host": "Server", "password": "API token"}
     assert legacy["placeholders"]["host"] == "0042"
+
+
+def test_close_closes_the_client_and_a_later_call_builds_a_new_one(set_connection, monkeypatch):
+    from airflow_provider_wolkvox.client import WolkvoxClient
+
+    closed = []
+    monkeypatch.setattr(WolkvoxClient, "close", lambda self: closed.append(self))
+    set_connection()
+    hook = WolkvoxHook()
+    first = hook.get_conn()
+    hook.close()
+    assert closed == [first]
+    assert hook.get_conn() is not first
+
+
+def test_the_hook_is_a_context_manager_that_closes(set_connection, requests_mock, monkeypatch):
+    from airflow_provider_wolkvox.client import WolkvoxClient
+
+    closed = []
+    monkeypatch.setattr(WolkvoxClient, "close", lambda self: closed.append(self))
+    set_connection()
+    requests_mock.get(f"{BASE}/information.php?api=token_info", json=TOKEN_INFO)
+    with WolkvoxHook() as hook:
+        client = hook.get_conn()
+        client.token_info()
+    assert closed == [client]
+
+
+def test_closing_an_unused_hook_reads_no_connection(monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_NEVER_DEFINED", raising=False)
+    WolkvoxHook(wolkvox_conn_id="never_defined").close()  # no lookup, no error

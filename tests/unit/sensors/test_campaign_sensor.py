@@ -161,3 +161,64 @@ def test_timeout_with_soft_fail_skips():
         make(target_status="Started", soft_fail=True).execute_complete(
             {}, {"status": "timeout", "message": "late"}
         )
+
+
+def test_a_connection_the_triggerer_cannot_use_fails_the_task_at_once(monkeypatch, requests_mock):
+    import asyncio
+
+    monkeypatch.delenv("AIRFLOW_CONN_WOLKVOX_GONE", raising=False)
+    sensor = make(target_status="Started", wolkvox_conn_id="wolkvox_gone")
+    trigger = WolkvoxCampaignTrigger(
+        campaign_id="1234", target_status="Started", wolkvox_conn_id="wolkvox_gone"
+    )
+
+    async def first_event():
+        async for event in trigger.run():
+            return event.payload
+
+    event = asyncio.run(asyncio.wait_for(first_event(), timeout=10))
+    with pytest.raises(AirflowFailException, match="wolkvox_gone"):
+        sensor.execute_complete({}, event)
+    assert requests_mock.call_count == 0
+
+
+@pytest.fixture
+def closed(monkeypatch):
+    from airflow_provider_wolkvox.client import WolkvoxClient
+
+    calls = []
+    real_close = WolkvoxClient.close
+
+    def spy(self):
+        calls.append(self)
+        real_close(self)
+
+    monkeypatch.setattr(WolkvoxClient, "close", spy)
+    return calls
+
+
+def test_execute_closes_the_session_when_done(requests_mock, closed):
+    requests_mock.get(LIST_URL, json=campaigns(("1234", "Started", "3")))
+    sensor = make(target_status="Started", poke_interval=0)
+    sensor.execute({})
+    assert len(closed) == 1
+    assert "client" not in sensor.hook.__dict__
+
+
+def test_execute_closes_the_session_when_the_campaign_is_gone(requests_mock, closed):
+    requests_mock.get(LIST_URL, json=campaigns())
+    with pytest.raises(AirflowFailException):
+        make(target_status="Started", poke_interval=0).execute({})
+    assert len(closed) == 1
+
+
+def test_execute_closes_the_session_before_deferring(requests_mock, closed):
+    try:
+        from airflow.sdk.exceptions import TaskDeferred  # Airflow 3
+    except ImportError:
+        from airflow.exceptions import TaskDeferred  # Airflow 2
+
+    requests_mock.get(LIST_URL, json=campaigns(("1234", "Stopped", "3")))
+    with pytest.raises(TaskDeferred):
+        make(target_status="Started", deferrable=True).execute({})
+    assert len(closed) == 1

@@ -110,3 +110,86 @@ def test_the_event_loop_is_not_blocked_while_polling(requests_mock):
     result, ticks = asyncio.run(main())
     assert result[0]["status"] == "success"
     assert ticks >= 10  # the loop kept running during the 0.3 s request
+
+
+@pytest.mark.parametrize(
+    ("conn", "says"),
+    [
+        pytest.param(None, ["wolkvox_gone", "isn't defined"], id="missing-connection"),
+        pytest.param({"password": None}, ["wolkvox_gone", "password", "no API token"], id="no-password"),
+        pytest.param({"host": "0042.evil.com"}, ["wolkvox_gone", "host", "0042.evil.com"], id="refused-host"),
+        pytest.param(
+            {"host": "http://192.0.2.10:8080"}, ["wolkvox_gone", "host", "unencrypted"], id="insecure-http"
+        ),
+    ],
+)
+def test_an_unusable_connection_is_a_permanent_error_with_the_reason(
+    set_connection, requests_mock, monkeypatch, conn, says
+):
+    monkeypatch.delenv("AIRFLOW_CONN_WOLKVOX_GONE", raising=False)
+    if conn is not None:
+        set_connection(conn_id="wolkvox_gone", **conn)
+    [event] = events(make(target_status="Started", wolkvox_conn_id="wolkvox_gone"))
+    assert (event["status"], event["permanent"]) == ("error", True)
+    for fragment in says:
+        assert fragment in event["message"]
+    assert "tok-SECRET" not in event["message"]
+    assert requests_mock.call_count == 0
+
+
+def test_an_unexpected_failure_reading_the_connection_stays_transient(monkeypatch, requests_mock):
+    from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
+
+    async def broken(self):
+        raise OSError("secrets backend unreachable")
+
+    monkeypatch.setattr(WolkvoxHook, "aget_client", broken)
+    [event] = events(make(target_status="Started"))
+    assert (event["status"], event["permanent"]) == ("error", False)
+    assert "secrets backend unreachable" in event["message"]
+
+
+@pytest.fixture
+def closed(monkeypatch):
+    from airflow_provider_wolkvox.client import WolkvoxClient
+
+    calls = []
+    real_close = WolkvoxClient.close
+
+    def spy(self):
+        calls.append(self)
+        real_close(self)
+
+    monkeypatch.setattr(WolkvoxClient, "close", spy)
+    return calls
+
+
+def test_the_session_is_closed_after_the_event(requests_mock, closed):
+    requests_mock.get(LIST_URL, [listing("Stopped"), listing("Started")])
+    [event] = events(make(target_status="Started"))
+    assert event["status"] == "success"
+    assert len(closed) == 1
+
+
+def test_the_session_is_closed_after_a_permanent_error(requests_mock, closed):
+    requests_mock.get(LIST_URL, json={"code": 200, "error": None, "msg": "0", "data": []})
+    [event] = events(make(target_status="Started"))
+    assert event["status"] == "error"
+    assert len(closed) == 1
+
+
+def test_the_session_is_closed_when_the_trigger_is_cancelled(requests_mock, closed):
+    requests_mock.get(LIST_URL, **listing("Stopped"))
+
+    async def cancel_while_waiting():
+        runner = make(target_status="Started", poll_interval=60).run()
+        waiting = asyncio.ensure_future(runner.__anext__())
+        await asyncio.sleep(0.3)  # the first poll is done; the trigger sleeps until the next one
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await runner.aclose()
+
+    asyncio.run(asyncio.wait_for(cancel_while_waiting(), timeout=10))
+    assert requests_mock.call_count == 1
+    assert len(closed) == 1
