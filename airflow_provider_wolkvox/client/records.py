@@ -156,6 +156,12 @@ class RecordValidator:
             value = record.get(phone)
             if value is not None and value.strip():
                 return record
+        if not record and mapping and row and all(mapping.get(key, key) is None for key in row):
+            raise InvalidRecordError(
+                "column_mapping",
+                "drops every field of the record; keep at least one phone (tel1-tel10)",
+                row_number,
+            )
         raise _no_phone(row_number)
 
     def clean_rows(
@@ -203,6 +209,12 @@ class RecordValidator:
                 if name not in self.allowed and bad_column is None:
                     bad_column = (name, f"unknown field {name!r}; use {self._field_hint(name)}")
                 columns.append((index, name))
+            if header and not columns:
+                raise WolkvoxValidationError(
+                    "column_mapping",
+                    f"drops every column of {os.fspath(path)!r} ({', '.join(header)}); keep at least one "
+                    "phone column (mapped to tel1-tel10)",
+                )
             phones = [index for index, name in columns if name in PHONE_FIELDS]
             names = [name for _, name in columns]
             # The kept cells of a row, in the order of ``names``; the identity when none is dropped.

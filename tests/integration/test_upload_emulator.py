@@ -5,6 +5,9 @@ from __future__ import annotations
 import collections
 import csv
 import json
+import os
+import shutil
+import time
 
 import pytest
 
@@ -144,5 +147,42 @@ def test_after_an_ambiguous_failure_the_retry_leaves_every_record_exactly_once(
     assert len(ids) == 25_000
     assert collections.Counter(ids).most_common(1)[0][1] == 1
     assert wolkvox_emulator.request_counts["find_record"] == 2  # first and last record of chunk 2
-    assert counts["chunks_resumed"] == (2 if landed else 1)
+    assert counts["chunks_already_stored"] == (2 if landed else 1)
     assert counts["accepted"] == counts["sent"] == 25_000
+
+
+def test_a_file_copied_again_with_the_same_bytes_resumes_and_stores_every_record_once(
+    wolkvox_emulator,  # noqa: F811
+    campaign_id,
+    contacts_csv,
+    monkeypatch,
+    tmp_path,
+):
+    fail_second_add_record(monkeypatch, wolkvox_emulator, status=400)  # permanent: the task fails
+    store = FakeStore()
+
+    def upload(path):
+        op = UploadCampaignRecordsOperator(
+            task_id="upload", campaign_id=campaign_id, type_campaign="predictive", path=path, max_in_flight=1
+        )
+        return op.execute({"task_state_store": store})
+
+    with pytest.raises(AirflowException, match="chunk 2"):
+        upload(contacts_csv)
+    # The next try reads a new download of the same file: another path and a later mtime.
+    copy = tmp_path / "again" / "contacts.csv"
+    copy.parent.mkdir()
+    shutil.copyfile(contacts_csv, copy)
+    os.utime(copy, (time.time() + 120, time.time() + 120))
+
+    counts = upload(copy)
+
+    ids = stored_ids(wolkvox_emulator)
+    assert len(ids) == len(set(ids)) == 25_000
+    assert counts["chunks_already_stored"] == 1 and counts["sent_this_try"] == 15_000
+    assert counts["sent"] == 25_000
+
+    # The task is cleared after its success: nothing is sent again.
+    again = upload(copy)
+    assert again["sent_this_try"] == again["requests"] == 0 and again["chunks_already_stored"] == 3
+    assert len(stored_ids(wolkvox_emulator)) == 25_000
