@@ -15,7 +15,7 @@ import random
 import re
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -310,18 +310,26 @@ class WolkvoxClient:
             rejected = sent - accepted
         return UploadResult(sent or 0, accepted or 0, rejected or 0, answer.msg)
 
-    def start_campaign(self, type_campaign: CampaignType | str, campaign_id: str | int) -> str:
-        """Start (resume) dialing. Returns the API message."""
-        return self._campaign_action("PUT", "start", type_campaign, campaign_id)
+    def start_campaign(self, type_campaign: CampaignType | str | None, campaign_id: str | int) -> str:
+        """Start (resume) dialing. Returns the API message.
 
-    def stop_campaign(self, type_campaign: CampaignType | str, campaign_id: str | int) -> str:
+        Sends only ``campaign_id``, as the vendor's collection does; ``type_campaign`` is checked
+        when given (operators pass it) but not sent. The same holds for stop and speed.
+        """
+        return self._campaign_action("PUT", "start", type_campaign, campaign_id, send_type=False)
+
+    def stop_campaign(self, type_campaign: CampaignType | str | None, campaign_id: str | int) -> str:
         """Stop (pause) dialing. Returns the API message."""
-        return self._campaign_action("PUT", "stop", type_campaign, campaign_id)
+        return self._campaign_action("PUT", "stop", type_campaign, campaign_id, send_type=False)
 
-    def set_speed(self, type_campaign: CampaignType | str, campaign_id: str | int, speed: int | str) -> str:
+    def set_speed(
+        self, type_campaign: CampaignType | str | None, campaign_id: str | int, speed: int | str
+    ) -> str:
         """Set the dialing speed, 0-100."""
         value = parse_speed(speed)
-        return self._campaign_action("PUT", "speed", type_campaign, campaign_id, body={"speed": str(value)})
+        return self._campaign_action(
+            "PUT", "speed", type_campaign, campaign_id, body={"speed": str(value)}, send_type=False
+        )
 
     def clear_campaign(
         self, type_campaign: CampaignType | str, campaign_id: str | int, *, result: str | None = None
@@ -334,12 +342,23 @@ class WolkvoxClient:
         return self._campaign_action("DELETE", "clear_campaign", type_campaign, campaign_id, extra=extra)
 
     def remove_record(
-        self, type_campaign: CampaignType | str, campaign_id: str | int, customer_id: str
+        self, type_campaign: CampaignType | str, campaign_id: str | int, customer_id: str | Sequence[str]
     ) -> str:
-        """Delete the records with this ``customer_id`` (irreversible; rewrites report history)."""
-        customer = parse_text(customer_id, "customer_id", required=True)
+        """Delete the records of one customer id, or of several (irreversible; rewrites report history).
+
+        Wolkvox reads ``customer_id`` as a comma-separated list, so one id containing a comma is
+        refused: it would delete other customers' records.
+        """
+        given = [customer_id] if isinstance(customer_id, str) else list(customer_id)
+        ids = [parse_text(item, "customer_id", required=True) for item in given]
+        if not ids or any("," in item for item in ids):
+            raise WolkvoxValidationError(
+                "customer_id",
+                f"{customer_id!r} is not accepted; give one id or a list of ids, none containing a comma "
+                "(Wolkvox splits customer_id at commas)",
+            )
         return self._campaign_action(
-            "DELETE", "remove_record", type_campaign, campaign_id, body={"customer_id": customer}
+            "DELETE", "remove_record", type_campaign, campaign_id, body={"customer_id": ",".join(ids)}
         )
 
     def delete_campaign(self, type_campaign: CampaignType | str, campaign_id: str | int) -> str:
@@ -397,17 +416,22 @@ class WolkvoxClient:
         self,
         method: str,
         api: str,
-        type_campaign: CampaignType | str,
+        type_campaign: CampaignType | str | None,
         campaign_id: str | int,
         *,
         body: Any = None,
         extra: Mapping[str, str] | None = None,
+        send_type: bool = True,
     ) -> str:
-        params = {
-            "type_campaign": CampaignType.parse(type_campaign).value,
-            "campaign_id": parse_id(campaign_id, "campaign_id"),
-            **(extra or {}),
-        }
+        """One campaign.php call on one campaign, with the query the vendor's collection shows.
+
+        ``send_type=False`` for the calls the collection sends with ``campaign_id`` only (start,
+        stop, speed); a given type is still validated so that a typo fails before any request.
+        """
+        kind = None if type_campaign is None and not send_type else CampaignType.parse(type_campaign)
+        params = {"type_campaign": kind.value} if kind is not None and send_type else {}
+        params["campaign_id"] = parse_id(campaign_id, "campaign_id")
+        params.update(extra or {})
         return self._call(method, "campaign.php", api, params=params, body=body).msg
 
     def url_for(self, module: str, api: str, params: Mapping[str, str] | None = None) -> str:

@@ -106,7 +106,7 @@ def test_add_records_sends_pre_encoded_bytes_unchanged(client: WolkvoxClient, re
 def test_start_and_stop_are_bodiless_puts_returning_the_api_message(
     client: WolkvoxClient, requests_mock: Any, call: Any, api: str
 ) -> None:
-    url = f"{CAMPAIGN_URL}?api={api}&type_campaign=preview&campaign_id=777"
+    url = f"{CAMPAIGN_URL}?api={api}&campaign_id=777"  # the collection sends no type_campaign
     requests_mock.put(url, status_code=202, json=ACCEPTED)
 
     message = call(client, "preview", 777)
@@ -119,9 +119,27 @@ def test_start_and_stop_are_bodiless_puts_returning_the_api_message(
     assert message == ACCEPTED["msg"]
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.start_campaign(None, 777),
+        lambda c: c.stop_campaign(None, 777),
+        lambda c: c.set_speed(None, 777, 10),
+    ],
+    ids=["start", "stop", "speed"],
+)
+def test_start_stop_and_speed_need_no_type(client: WolkvoxClient, requests_mock: Any, call: Any) -> None:
+    requests_mock.put(CAMPAIGN_URL, status_code=202, json=ACCEPTED)
+
+    call(client)
+
+    assert "type_campaign" not in requests_mock.last_request.url
+    assert requests_mock.last_request.qs["campaign_id"] == ["777"]
+
+
 @pytest.mark.parametrize("speed", [50, "50", "050"])
 def test_set_speed_puts_the_speed_as_a_string(client: WolkvoxClient, requests_mock: Any, speed: Any) -> None:
-    url = f"{CAMPAIGN_URL}?api=speed&type_campaign=predictive&campaign_id=777"
+    url = f"{CAMPAIGN_URL}?api=speed&campaign_id=777"
     requests_mock.put(url, status_code=202, json=ACCEPTED)
 
     client.set_speed("predictive", 777, speed)
@@ -191,6 +209,29 @@ def test_remove_record_deletes_with_the_customer_id_in_a_json_body(
     assert request.url == url
     assert request.headers["Content-Type"] == "application/json"
     assert request.json() == {"customer_id": "C-1"}
+
+
+def test_remove_record_sends_several_customer_ids_comma_separated(
+    client: WolkvoxClient, requests_mock: Any
+) -> None:
+    url = f"{CAMPAIGN_URL}?api=remove_record&type_campaign=predictive&campaign_id=777"
+    requests_mock.delete(url, status_code=202, json={"code": 202, "msg": "removed"})
+
+    client.remove_record("predictive", 777, ["C-1", "C-2"])
+
+    assert requests_mock.last_request.json() == {"customer_id": "C-1,C-2"}
+
+
+@pytest.mark.parametrize("customer_id", ["C-1,C-2", ["C-1", "C,2"], []])
+def test_remove_record_refuses_a_comma_inside_an_id(
+    client: WolkvoxClient, requests_mock: Any, customer_id: Any
+) -> None:
+    """Wolkvox splits customer_id at commas: "C-1,C-2" would delete two customers' records."""
+    with pytest.raises(WolkvoxValidationError, match="comma") as caught:
+        client.remove_record("predictive", 777, customer_id)
+
+    assert caught.value.field == "customer_id"
+    assert requests_mock.call_count == 0
 
 
 def test_delete_campaign_sends_a_bodiless_delete(client: WolkvoxClient, requests_mock: Any) -> None:

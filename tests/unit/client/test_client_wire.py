@@ -43,6 +43,31 @@ def test_create_campaign_sends_the_token_server_and_json_headers(
     assert headers["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize(
+    ("call", "api", "body"),
+    [
+        (lambda c: c.start_campaign("predictive", 777), "start", None),
+        (lambda c: c.stop_campaign("predictive", 777), "stop", None),
+        (lambda c: c.set_speed("predictive", 777, 40), "speed", {"speed": "40"}),
+    ],
+    ids=["start", "stop", "speed"],
+)
+def test_state_changes_send_what_the_vendors_collection_sends(
+    client: WolkvoxClient, requests_mock: Any, call: Any, api: str, body: Any
+) -> None:
+    """Collection 1.9-1.11: PUT ...campaign.php?api=<api>&campaign_id=<id>, token and server headers."""
+    url = f"https://wv0042.wolkvox.com/api/v2/campaign.php?api={api}&campaign_id=777"
+    requests_mock.put(url, status_code=202, json={"code": 202, "error": None, "msg": "ok"})
+
+    call(client)
+
+    request = requests_mock.last_request
+    assert (request.method, request.url) == ("PUT", url)
+    assert request.headers["wolkvox-token"] == TOKEN
+    assert request.headers["wolkvox_server"] == "0042"
+    assert (request.json() if request.body else None) == body
+
+
 def test_user_agent_names_the_provider_and_its_version(client: WolkvoxClient, requests_mock: Any) -> None:
     requests_mock.post(CREATE_URL, json=CREATED_OK, status_code=201)
 

@@ -27,13 +27,13 @@ def connection(set_connection):
 @pytest.mark.parametrize(
     ("operator", "extra", "method", "query", "body"),
     [
-        (StartCampaignOperator, {}, "PUT", "api=start&type_campaign=predictive&campaign_id=1234", None),
-        (StopCampaignOperator, {}, "PUT", "api=stop&type_campaign=predictive&campaign_id=1234", None),
+        (StartCampaignOperator, {}, "PUT", "api=start&campaign_id=1234", None),
+        (StopCampaignOperator, {}, "PUT", "api=stop&campaign_id=1234", None),
         (
             SetCampaignSpeedOperator,
             {"speed": "80"},
             "PUT",
-            "api=speed&type_campaign=predictive&campaign_id=1234",
+            "api=speed&campaign_id=1234",
             {"speed": "80"},
         ),
         (
