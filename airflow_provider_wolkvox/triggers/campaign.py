@@ -47,9 +47,11 @@ class WolkvoxCampaignTrigger(BaseTrigger):
 
     The event is ``{"status": "success" | "error" | "timeout", "message", "campaign_id", ...}``;
     a success carries ``campaign`` (see :func:`campaign_summary`), an error ``permanent`` (True
-    when retrying cannot help, e.g. the campaign was deleted or the token is invalid). Transient
+    when retrying cannot help, e.g. the campaign was deleted, the token is invalid, or the
+    connection is not defined on the triggerer, has no token or names a refused host). Transient
     failures (timeouts, 5xx, throttling) are logged and polling goes on until ``end_time``. The
-    blocking HTTP client runs in a worker thread, so the triggerer's event loop never waits on it.
+    blocking HTTP client runs in a worker thread, so the triggerer's event loop never waits on it;
+    its session is closed when the run ends, however it ends.
 
     :param campaign_id: the campaign's id.
     :param target_status: ``Started`` or ``Stopped``, or None.
