@@ -548,6 +548,15 @@ BAD_INPUTS: list[BadInput] = [
     _B("upload-campaign-status-crlf", UPLOAD_OP, "campaign_status", "start\r\nX: 1", "single line"),
     _B("upload-path-s3", UPLOAD_OP, "path", "s3://bucket/contacts.csv", "URLs are not read"),
     _B("upload-path-file-url", UPLOAD_OP, "path", "file:///etc/passwd", "URLs are not read"),
+    _B(
+        "upload-mapping-drops-every-field",
+        UPLOAD_OP,
+        "column_mapping",
+        {"customer_id": None, "tel1": None},
+        "drops every field of the record",
+    ),
+    _B("upload-records-jinja", UPLOAD_OP, "records", "{{ ti.xcom_pull('contacts') }}", "is not templated"),
+    _B("upload-resume-text", UPLOAD_OP, "resume", "no", "give True or False"),
     # the connection
     _B("host-code-then-domain", CONNECTION, "host", "0042.evil.com", "is not a Wolkvox server"),
     _B("host-fragment", CONNECTION, "host", "evil.com#", "is not a Wolkvox server"),
