@@ -28,7 +28,9 @@ class CreateCampaignOperator(WolkvoxBaseOperator):
     Safe under task retries: the created id is remembered across tries (Airflow 3.3's task state
     store) and reused instead of creating a second campaign; after a failure that leaves the
     outcome unknown (read timeout, dropped connection, 502/504) the operator looks for the campaign
-    in the campaign list before sending the request again.
+    in the campaign list before sending the request again. Before Airflow 3.3 (no task state
+    store) a retry that finds a campaign of the same name and type cannot tell whether an earlier
+    try created it, so it fails naming it (unless ``if_exists="reuse"``) instead of guessing.
 
     :param type_campaign: ``preview`` or ``predictive``, any case (templated).
     :param campaign_name: the campaign's name, not blank (templated).
