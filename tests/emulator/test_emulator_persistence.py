@@ -100,3 +100,38 @@ def test_add_token(emu: WolkvoxEmulator) -> None:
     emu.add_token("late", 1)
     assert_envelope(Api(emu.url, token="late").info("token_info"), 200)
     assert_envelope(Api(emu.url, token="late").info("token_info"), 403, "TOKEN LIMIT EXCEEDED")
+
+
+def test_the_collections_changes_survive_restart(tmp_path: Path) -> None:
+    """edit_campaign, recall_records, campaign_filter and a multi-id remove_record are written through."""
+    state_file = str(tmp_path / "wolkvox.db")
+    tokens = {"t": 1000}
+    with run_emulator(tokens=tokens, state_file=state_file) as emu:
+        api = Api(emu.url, token="t")
+        cid = api.create("old")
+        api.add(cid, [*records(3, result="failed"), *records(1, start=3)])
+        api.campaign("PUT", "edit_campaign", json={"campaign_name": "new"}, campaign_id=cid)
+        api.campaign(
+            "PUT", "recall_records", json={"field": "Cod_Machine", "value": "FAILED"}, campaign_id=cid
+        )
+        api.campaign(
+            "DELETE",
+            "remove_record",
+            json={"customer_id": "C0,C3"},
+            type_campaign="predictive",
+            campaign_id=cid,
+        )
+        api.campaign(
+            "PUT",
+            "campaign_filter",
+            json={"filter_active": "no"},
+            type_campaign="predictive",
+            campaign_id=cid,
+        )
+        before = emu.state()["campaigns"]
+
+    with run_emulator(tokens=tokens, state_file=state_file) as emu:
+        assert emu.state()["campaigns"] == before
+        row = Api(emu.url, token="t").campaigns()[0]
+        assert (row["campaign_name"], row["records"]) == ("new", "2")
+        assert before[0]["campaign_filter"]["active"] is False

@@ -537,3 +537,17 @@ def test_dnc_numbers_are_added_listed_and_removed(emu: WolkvoxEmulator) -> None:
         {"type_call": "sometimes", "telephones": ["1"]},
     )
     assert_envelope(r, 400)
+
+
+def test_a_token_can_be_given_its_operation(emu: WolkvoxEmulator) -> None:
+    """WolkvoxEmulator(token_servers=...): token-only calls go there from the first call on."""
+    with WolkvoxEmulator(tokens={"s3cr3t": 100}, token_servers={"s3cr3t": "0042"}) as other:
+        cid = Api(other.url, token="s3cr3t").create()  # no server header
+        assert [row["campaign_id"] for row in Api(other.url, token="s3cr3t", server="0042").campaigns()] == [
+            cid
+        ]
+        operations = other.state()["token_operations"]
+        assert list(operations.values()) == ["0042"] and "s3cr3t" not in str(operations)
+        other.reset()
+        assert list(other.state()["token_operations"].values()) == ["0042"]  # given, so kept
+    assert emu.state()["token_operations"] == {}
