@@ -194,7 +194,8 @@ class StartCampaignOperator(_CampaignActionOperator):
     Starting a started campaign is harmless, so Airflow's retries are safe.
 
     :param campaign_id: the campaign's id, typically ``create.output`` (templated).
-    :param type_campaign: ``preview`` or ``predictive``, any case (templated).
+    :param type_campaign: ``preview`` or ``predictive``, any case (templated); checked, not sent
+        (the vendor's collection sends this call with ``campaign_id`` only).
     :param wolkvox_conn_id: the Wolkvox connection, ``wolkvox_default`` by default (templated).
     """
 
@@ -208,7 +209,8 @@ class StopCampaignOperator(_CampaignActionOperator):
     """Stop (pause) dialing a Wolkvox campaign; returns the campaign id.
 
     :param campaign_id: the campaign's id, typically ``create.output`` (templated).
-    :param type_campaign: ``preview`` or ``predictive``, any case (templated).
+    :param type_campaign: ``preview`` or ``predictive``, any case (templated); checked, not sent
+        (the vendor's collection sends this call with ``campaign_id`` only).
     :param wolkvox_conn_id: the Wolkvox connection, ``wolkvox_default`` by default (templated).
     """
 
@@ -222,7 +224,8 @@ class SetCampaignSpeedOperator(_CampaignActionOperator):
     """Set the dialing speed of a Wolkvox campaign (0-100); returns the campaign id.
 
     :param campaign_id: the campaign's id, typically ``create.output`` (templated).
-    :param type_campaign: ``preview`` or ``predictive``, any case (templated).
+    :param type_campaign: ``preview`` or ``predictive``, any case (templated); checked, not sent
+        (the vendor's collection sends this call with ``campaign_id`` only).
     :param speed: a whole number from 0 to 100, int or digit string (templated).
     :param wolkvox_conn_id: the Wolkvox connection, ``wolkvox_default`` by default (templated).
     """
