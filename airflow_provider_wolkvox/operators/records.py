@@ -200,7 +200,7 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
             type_campaign=kind.value,
             rows=rows,
             skip_invalid=on_invalid == "skip",
-            state=_ProgressState.load(store, campaign_id, kind.value, resume=self.resume, log=self.log),
+            state=_ProgressState.load(store, campaign_id, kind.value, resume=self._resume, log=self.log),
         )
         if not upload.skip_invalid:
             upload.validate_all()
@@ -213,13 +213,10 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
 
     def _check_choices(self) -> str:
         from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
+        from airflow_provider_wolkvox.client.models import parse_bool, parse_choice
         from airflow_provider_wolkvox.client.records import MAX_RECORDS_PER_REQUEST
 
-        on_invalid = self.on_invalid.lower() if isinstance(self.on_invalid, str) else self.on_invalid
-        if on_invalid not in ("fail", "skip"):
-            raise WolkvoxValidationError(
-                "on_invalid", f"{self.on_invalid!r} is not accepted; use 'fail' or 'skip'"
-            )
+        on_invalid = parse_choice(self.on_invalid, "on_invalid", ("fail", "skip"))
         size = self.chunk_size
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_RECORDS_PER_REQUEST:
             raise WolkvoxValidationError(
@@ -230,8 +227,8 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
             raise WolkvoxValidationError(
                 "max_in_flight", f"{self.max_in_flight!r} is not accepted; Wolkvox allows 1 or 2 per token"
             )
-        if not isinstance(self.resume, bool):
-            raise WolkvoxValidationError("resume", f"{self.resume!r} is not accepted; give True or False")
+        # The same flag spellings as every other flag: the text "no" means False, not truthy.
+        self._resume = parse_bool(self.resume, "resume")
         return on_invalid
 
     def _source(self, validator: RecordValidator, context: Context) -> Rows:

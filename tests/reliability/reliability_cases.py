@@ -556,7 +556,7 @@ BAD_INPUTS: list[BadInput] = [
         "drops every field of the record",
     ),
     _B("upload-records-jinja", UPLOAD_OP, "records", "{{ ti.xcom_pull('contacts') }}", "is not templated"),
-    _B("upload-resume-text", UPLOAD_OP, "resume", "no", "give True or False"),
+    _B("upload-resume-text", UPLOAD_OP, "resume", "maybe", "use true or false"),
     # the connection
     _B("host-code-then-domain", CONNECTION, "host", "0042.evil.com", "is not a Wolkvox server"),
     _B("host-fragment", CONNECTION, "host", "evil.com#", "is not a Wolkvox server"),

@@ -170,13 +170,14 @@ def test_clearing_a_successful_upload_sends_nothing_and_the_xcom_says_so(request
     assert again["sent"] == again["accepted"] == 25  # the totals of the whole upload
 
 
-def test_resume_false_sends_every_chunk_again_and_says_so(requests_mock, capsys):
+@pytest.mark.parametrize("resume", [False, "false", "no", "0"])  # every flag spelling (parse_bool)
+def test_resume_false_sends_every_chunk_again_and_says_so(requests_mock, capsys, resume):
     store = FakeStore()
     requests_mock.post(BASE, json=added)
     make(records=contacts(25), chunk_size=10).execute({"task_state_store": store})
     requests_mock.reset_mock()
 
-    counts = make(records=contacts(25), chunk_size=10, resume=False).execute({"task_state_store": store})
+    counts = make(records=contacts(25), chunk_size=10, resume=resume).execute({"task_state_store": store})
 
     assert sorted(first_ids(requests_mock)) == ["C0", "C10", "C20"]
     assert counts["sent_this_try"] == counts["sent"] == 25  # totals restart with the new upload
@@ -197,8 +198,8 @@ def test_resume_false_ignores_progress_of_a_changed_input(requests_mock):
 
 
 def test_resume_must_be_a_boolean(requests_mock):
-    with pytest.raises(AirflowFailException, match="Invalid resume"):
-        make(records=contacts(1), resume="no").execute({})
+    with pytest.raises(AirflowFailException, match="Invalid resume: 'maybe' is not accepted; use true"):
+        make(records=contacts(1), resume="maybe").execute({})
     assert requests_mock.call_count == 0
 
 
