@@ -31,8 +31,8 @@ Behaviours chosen where the vendor documentation is silent or ambiguous:
   ``wolkvox_server`` header stands in for it (``wolkvox-server``, with a hyphen, as one public
   client sends it, works too). A call without either (the collection's items 14-17 and the
   public start/stop scripts send the token only) reaches the operation its token belongs to:
-  ``token_servers`` if given, else the first server id the token was sent with, else
-  "default". A header naming another operation wins (one token may serve several test
+  ``token_servers`` if given, else the operation of the token's first call ("default" if that
+  call named none). A header naming another operation wins (one token may serve several test
   operations). /_emulator/state lists each token's operation under ``token_operations``.
   Campaign ids are digit strings allocated from 1001, unique per emulator.
 - Query keys are stripped of spaces: Postman turns the collection's raw URL

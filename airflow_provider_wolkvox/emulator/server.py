@@ -96,8 +96,8 @@ class WolkvoxEmulator:
 
     ``tokens`` maps each accepted ``wolkvox-token`` to its daily quota. State (campaigns and
     records) is kept per server id: the ``wolkvox_server`` (or ``wolkvox-server``) header; without
-    one, the operation the token belongs to (``token_servers``, else the first server id the token
-    was sent with), else "default".
+    one, the operation the token belongs to (``token_servers``, else the operation of the token's
+    first call, "default" if that call named none).
     """
 
     def __init__(
@@ -127,7 +127,7 @@ class WolkvoxEmulator:
         self._peak: Counter[str] = Counter()
         self._requests: Counter[str] = Counter()
         self._rejected: Counter[tuple[str, str]] = Counter()  # (token, "concurrency" | "quota")
-        #: The operation each token belongs to: given, or learnt from its first server header.
+        #: The operation each token belongs to: given, or that of its first call.
         self._given_token_servers = dict(token_servers or {})
         self._token_servers = dict(self._given_token_servers)
         self.latency = 0.0
@@ -323,10 +323,10 @@ class WolkvoxEmulator:
             (value.strip() for name in SERVER_HEADERS if (value := headers.get(name) or "").strip()), ""
         )
         with self._lock:
-            if named:
-                self._token_servers.setdefault(token, named)
-                return named
-            return self._token_servers.get(token, DEFAULT_SERVER)
+            # A token belongs to the operation of its first call, so calls without a header keep
+            # going to one place even when other clients on the same token name other operations.
+            home = self._token_servers.setdefault(token, named or DEFAULT_SERVER)
+        return named or home
 
     def _run(self, method: str, path: str, call: Call) -> Reply:
         if self.latency:

@@ -551,3 +551,12 @@ def test_a_token_can_be_given_its_operation(emu: WolkvoxEmulator) -> None:
         other.reset()
         assert list(other.state()["token_operations"].values()) == ["0042"]  # given, so kept
     assert emu.state()["token_operations"] == {}
+
+
+def test_a_token_first_used_without_a_header_stays_in_the_default_operation(emu: WolkvoxEmulator) -> None:
+    """Another client naming an operation later does not move the header-less client's campaigns."""
+    plain = Api(emu.url)
+    cid = plain.create("default")
+    Api(emu.url, server="0042").create("in 0042")
+
+    assert [row["campaign_id"] for row in plain.campaigns()] == [cid]
