@@ -119,14 +119,22 @@ Behaviours chosen where the vendor documentation is silent or ambiguous:
   "days_block"}]``, stored as outbound, 201 with ``total_added``/``total_rejected``/``total_sent``)
   and information.php get_dnc (``type`` inbound/outbound/all; inbound and outbound also list
   numbers blocked both ways; rows ``{"phone_number", "type", "date_delete"}``, the date added).
-- Not emulated (400 "THE API YOU WANT TO CONSULT DOES NOT EXIST"): codify, recall, reports,
-  agent and other modules' apis, and the endpoints public scripts guess
-  (``campaigns.php?api=delete_records``, ``/api/v1/``).
+- codify (PUT, type and id, collection 1.5): body ``cod_act`` and ``customer_id`` required,
+  ``cod_act_2`` and ``comment`` optional; every record of that customer stores them and gets the
+  result "codified" (not a documented value), so it is no longer left to call. 202 "customer_id
+  <id> has been coded"; a customer without records is 404 "CUSTOMER_ID NOT FOUND IN THE CAMPAIGN".
+- recall (PUT, ``campaign_id`` only as in collection 1.7): predictive only (else 400); body
+  ``recall_date`` (YYYYmmddHHiiss), ``recall_telephone`` (digits) and ``customer_id``, all
+  required; that customer's records store them and lose their result, so they are left to call
+  again (the simulated dialer does not wait for the date). 202 with the collection's text.
+- Not emulated (400 "THE API YOU WANT TO CONSULT DOES NOT EXIST"): reports, agent and other
+  modules' apis, and the endpoints public scripts guess (``campaigns.php?api=delete_records``,
+  ``/api/v1/``).
 - Dialing is simulated only when asked (``dial_rate``, ``--dial-rate``, POST
   /_emulator/dialing): a Started campaign then gives that many records a second a result
   (answer, no-answer, busy, answer-machine), so ``records`` falls towards 0. Results given by
   the simulation live in memory only (not in the SQLite state file, until a recall_records on
-  the campaign writes its records anew).
+  the campaign, a codify or a recall writes its records anew).
 - Paths outside ``/api/v2/`` and ``/_emulator/`` answer 404.
 - Concurrency: ``peak_in_flight`` in /_emulator/state counts every concurrent call on a token,
   including the rejected 3rd one, so a peak above 2 proves a client overran the limit;

@@ -24,6 +24,9 @@ MSG_SPEED = "THE SPEED MUST BE A NUMBER BETWEEN 0 AND 100"
 MSG_RESULT = "THE RESULT MUST BE ONE OF: "
 MSG_DATES = "THE DATES MUST HAVE THE FORMAT YYYYMMDDHHIISS AND DATE_INI <= DATE_END"
 MSG_SPAN = "THE MAXIMUM RANGE OF DATES IS 31 DAYS"
+MSG_NO_CUSTOMER = "CUSTOMER_ID NOT FOUND IN THE CAMPAIGN"
+#: The result a codified record gets, so that the dialer leaves it (not a documented value).
+CODIFIED = "codified"
 
 CAMPAIGN_TYPES = ("preview", "predictive")
 #: documented values of a record's result column (clear_campaign filter)
@@ -116,6 +119,10 @@ class Call:
         return bool(self.body.strip())
 
 
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
@@ -138,6 +145,8 @@ class Endpoints:
             ("campaign.php", "delete_campaign"): ("DELETE", self.delete_campaign),
             ("campaign.php", "find_record"): ("GET", self.find_record),
             ("campaign.php", "detail"): ("GET", self.detail),
+            ("campaign.php", "codify"): ("PUT", self.codify),
+            ("campaign.php", "recall"): ("PUT", self.recall),
             ("campaign.php", "campaign_filter"): ("PUT", self.campaign_filter),
             ("campaign.php", "campaign_15"): ("GET", self.campaign_15),
             ("campaign.php", "recall_records"): ("PUT", self.recall_records),
@@ -338,6 +347,51 @@ class Endpoints:
             raise ApiError(400, MSG_SPAN)
         rows = self.store.records_of(campaign)[:MAX_DOWNLOAD_ROWS]
         return Result(200, f"{len(rows)} records were found", rows)
+
+    def codify(self, call: Call) -> Result:
+        """Code a customer's records from outside (collection 1.5); they are not dialed again."""
+        campaign = self._campaign(call)
+        body = call.json_object()
+        customer_id, cod_act = body.get("customer_id"), body.get("cod_act")
+        if _blank(customer_id) or _blank(cod_act):
+            raise ApiError(400, MSG_PARAMS)
+        customer = str(customer_id).strip()
+        changes = {"cod_act": str(cod_act).strip(), "cod_act_2": _text(body.get("cod_act_2"))}
+        changes["comment"] = _text(body.get("comment"))
+        updated = self.store.update_customer(campaign, customer, {**changes, "result": CODIFIED})
+        if updated is None:
+            raise ApiError(404, MSG_NOT_FOUND)
+        if not updated:
+            raise ApiError(404, MSG_NO_CUSTOMER)
+        return Result(202, f"customer_id {customer} has been coded")
+
+    def recall(self, call: Call) -> Result:
+        """Call a predictive record back on a date and phone (collection 1.7: no type_campaign)."""
+        campaign = self._campaign(call, type_required=False)
+        if campaign.type_campaign != "predictive":
+            raise ApiError(400, "RECALL ONLY APPLIES TO PREDICTIVE CAMPAIGNS")
+        body = call.json_object()
+        customer_id, date, phone = (
+            body.get("customer_id"),
+            body.get("recall_date"),
+            body.get("recall_telephone"),
+        )
+        if _blank(customer_id) or _blank(date) or _blank(phone):
+            raise ApiError(400, MSG_PARAMS)
+        when, customer, number = str(date).strip(), str(customer_id).strip(), str(phone).strip()
+        _timestamp(when)
+        if not number.isdigit():
+            raise ApiError(400, "THE RECALL_TELEPHONE MUST HAVE DIGITS ONLY")
+        changes = {"recall_date": when, "recall_telephone": number, "result": ""}
+        updated = self.store.update_customer(campaign, customer, changes)
+        if updated is None:
+            raise ApiError(404, MSG_NOT_FOUND)
+        if not updated:
+            raise ApiError(404, MSG_NO_CUSTOMER)
+        return Result(
+            202,
+            f"customer_id {customer} has been updated and will be call back on {when} to phone {number}",
+        )
 
     def campaign_filter(self, call: Call) -> Result:
         campaign = self._campaign(call)

@@ -356,6 +356,19 @@ class Store:
                 self._rewrite_records(campaign)
             return len(hit)
 
+    def update_customer(self, campaign: Campaign, customer_id: str, changes: dict[str, Any]) -> int | None:
+        """Apply changes to every record of this customer (codify, recall); how many, None if gone."""
+        with self.lock:
+            if not self._alive(campaign):
+                return None
+            self._dial()
+            hit = [r for r in campaign.records if _s(r.get("customer_id")).strip() == customer_id]
+            for record in hit:
+                record.update(changes)
+            if self._db is not None and hit:
+                self._rewrite_records(campaign)
+            return len(hit)
+
     def _rewrite_records(self, campaign: Campaign) -> None:
         assert self._db is not None
         with self._db:

@@ -560,3 +560,45 @@ def test_a_token_first_used_without_a_header_stays_in_the_default_operation(emu:
     Api(emu.url, server="0042").create("in 0042")
 
     assert [row["campaign_id"] for row in plain.campaigns()] == [cid]
+
+
+def test_codify_codes_a_customer_so_it_is_not_dialed_again(emu: WolkvoxEmulator, op: Api) -> None:
+    """Collection 1.5: PUT api=codify&type_campaign=..&campaign_id=.., body cod_act, comment, customer_id."""
+    cid = op.create()
+    op.add(cid, records(2))
+    target = url(emu, "campaign.php", f"api=codify&type_campaign=predictive&campaign_id={cid}")
+    body = {"cod_act": "002", "cod_act_2": "A01", "comment": "This is a comment", "customer_id": "C1"}
+
+    r = send("PUT", target, T_AND_S, body)
+
+    assert_envelope(r, 202, "customer_id C1 has been coded")
+    stored = emu.state()["campaigns"][0]["records"][1]
+    assert (stored["cod_act"], stored["cod_act_2"], stored["comment"]) == ("002", "A01", "This is a comment")
+    assert row_of(op, cid)["records"] == "1"  # records left to call
+    assert_envelope(send("PUT", target, T_AND_S, {**body, "customer_id": "nobody"}), 404)
+    assert_envelope(send("PUT", target, T_AND_S, {"customer_id": "C0"}), 400, "SOME PARAMETERS ARE REQUIRED")
+
+
+def test_recall_with_only_campaign_id_schedules_a_call_back(emu: WolkvoxEmulator, op: Api) -> None:
+    """Collection 1.7: PUT api=recall&campaign_id=.. (no type_campaign), predictive records only."""
+    cid = op.create()
+    op.add(cid, records(1, result="no-answer"))
+    target = url(emu, "campaign.php", f"api=recall&campaign_id={cid}")
+    body = {"recall_date": "20260426160000", "recall_telephone": "93242567400", "customer_id": "C0"}
+
+    r = send("PUT", target, T_AND_S, body)
+
+    assert_envelope(
+        r, 202, "customer_id C0 has been updated and will be call back on 20260426160000 to phone 93242567400"
+    )
+    stored = emu.state()["campaigns"][0]["records"][0]
+    assert (stored["recall_date"], stored["recall_telephone"], stored["result"]) == (
+        "20260426160000",
+        "93242567400",
+        "",
+    )
+    assert_envelope(send("PUT", target, T_AND_S, {**body, "recall_date": "2026-04-26"}), 400)
+    assert_envelope(send("PUT", target, T_AND_S, {**body, "customer_id": "nobody"}), 404)
+    preview = op.create(type_campaign="preview")
+    r = send("PUT", url(emu, "campaign.php", f"api=recall&campaign_id={preview}"), T_AND_S, body)
+    assert_envelope(r, 400)
