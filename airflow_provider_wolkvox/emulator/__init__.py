@@ -144,9 +144,11 @@ Test controls (no token needed): ``GET /_emulator/health``, ``GET /_emulator/sta
 ``GET|POST|DELETE /_emulator/faults`` (``{"api", "times", "status", "body", "latency", "action",
 "headers", "retry_after"}``; actions ``respond``, ``drop_before``, ``drop_after``,
 ``apply_then_sleep``, ``delay``), ``POST /_emulator/latency {"seconds"}``,
-``POST /_emulator/maintenance {"enabled"}``, ``POST /_emulator/reset``; the same from Python
-with ``inject_fault()``, ``clear_faults()``, ``set_latency()``, ``set_maintenance()``,
-``reset()``, ``state()``.
+``POST /_emulator/maintenance {"enabled"}``, ``POST /_emulator/reset [{"dialing": true}]``; the
+same from Python with ``inject_fault()``, ``clear_faults()``, ``set_latency()``,
+``set_maintenance()``, ``reset(dialing=False)``, ``state()``. A reset forgets campaigns, records,
+faults, maintenance and counters, keeps the dial rate and latency (so a waiting sensor still sees
+dialing) unless ``dialing`` is true, and answers with what it reset and what it kept.
 """
 
 from __future__ import annotations

@@ -223,17 +223,32 @@ class WolkvoxEmulator:
         """While on, every API call answers 403 API CONSUMPTION DISABLED DUE TO MAINTENANCE."""
         self.maintenance = bool(enabled)
 
-    def reset(self) -> None:
-        """Forget campaigns, faults, latency, maintenance and all counters (quota included)."""
+    #: What :meth:`reset` always forgets.
+    RESET = ("campaigns", "records", "do_not_call", "faults", "maintenance", "counters", "quota_used")
+
+    def reset(self, *, dialing: bool = False) -> dict[str, Any]:
+        """Forget campaigns, records, faults, maintenance and all counters (quota included).
+
+        The emulator's settings, its dial rate and latency, are kept: a reset between runs must
+        not silently stop the dialing a waiting sensor depends on. ``dialing=True`` turns both
+        off too (as at a start without ``--dial-rate`` and ``--latency``). Returns what was
+        reset and what was kept, as ``POST /_emulator/reset`` answers.
+        """
         self.store.reset()
         self.faults.clear()
-        self.set_dial_rate(0.0)
-        self.latency = 0.0
         self.maintenance = False
         with self._lock:
             for counter in (self._used, self._in_flight, self._peak, self._requests, self._rejected):
                 counter.clear()
             self._token_servers = dict(self._given_token_servers)
+        if dialing:
+            self.set_dial_rate(0.0)
+            self.latency = 0.0
+            return {"reset": [*self.RESET, "dialing", "latency"], "kept": {}}
+        return {
+            "reset": list(self.RESET),
+            "kept": {"records_per_second": self.store.dial_rate, "latency": self.latency},
+        }
 
     def state(self, include_records: bool = True) -> dict[str, Any]:
         """What GET /_emulator/state returns: request counts, peaks, tokens, campaigns."""
@@ -396,8 +411,16 @@ class WolkvoxEmulator:
                 self.set_maintenance(enabled)
                 return Reply.admin({"ok": True, "enabled": self.maintenance})
             if (method, action) == ("POST", "reset"):
-                self.reset()
-                return Reply.admin({"ok": True})
+                options = payload if isinstance(payload, dict) else None
+                unknown = sorted(set(options or {}) - {"dialing"}) if options is not None else None
+                if options is None or unknown:
+                    raise ValueError(
+                        f"reset takes {{}} or {{'dialing': true|false}}, not {unknown or payload!r}"
+                    )
+                dialing = options.get("dialing", False)
+                if not isinstance(dialing, bool):
+                    raise ValueError(f"reset's 'dialing' must be true or false, not {dialing!r}")
+                return Reply.admin({"ok": True, **self.reset(dialing=dialing)})
         except (ValueError, TypeError) as exc:
             return Reply.admin({"ok": False, "error": str(exc)}, 400)
         return Reply.admin({"ok": False, "error": f"no admin endpoint {method} {path}"}, 404)
