@@ -7,20 +7,17 @@ from typing import Any
 from airflow_provider_wolkvox import __version__
 
 #: The connection form, shared with the hook's legacy (Airflow 2) UI methods so both agree.
-HIDDEN_FIELDS = ["schema", "port", "login"]
-RELABELING = {"host": "Server", "password": "API token"}
+HIDDEN_FIELDS = ["schema", "port"]
+#: The server id lives in Login, not in Extra: Airflow 3 registers every Extra value as a secret
+#: and warns "Skipping masking for a secret as it's too short" in every task log for "0042".
+RELABELING = {"host": "Server", "login": "Server id", "password": "API token"}
 PLACEHOLDERS = {
     "host": "0042",
+    "login": "only when Server is a URL (emulator, proxy): the server code, e.g. 0042",
     "password": "the token from wolkvox Manager > Configuration > Integrations > Tokens",
     "extra": '{"timeout": 75, "retry_attempts": 5}',
 }
 CONN_FIELDS: dict[str, dict[str, Any]] = {
-    "server_id": {
-        "label": "Server id header",
-        "description": "Value of the wolkvox_server header when Server is a URL (emulator, proxy). "
-        "Leave empty for a server code such as 0042.",
-        "schema": {"type": ["string", "null"], "pattern": "^[0-9A-Za-z]{0,16}$"},
-    },
     "timeout": {
         "label": "Timeout (seconds)",
         "description": "How long to wait for an answer. Wolkvox stops calls after 60 s; default 75.",

@@ -34,8 +34,11 @@ def set_connection(monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, A
         password: str | None = SECRET_TOKEN,
         extra: dict[str, Any] | None = None,
         conn_id: str = "wolkvox_default",
+        login: str | None = None,
     ) -> dict[str, Any]:
         conn = {"conn_type": "wolkvox", "host": host, "password": password, "extra": extra or {}}
+        if login is not None:
+            conn["login"] = login  # the "Server id" field
         monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
         return conn
 

@@ -15,6 +15,7 @@ from airflow_provider_wolkvox.client import (
     WolkvoxError,
     WolkvoxValidationError,
 )
+from airflow_provider_wolkvox.client.client import resolve_server
 from airflow_provider_wolkvox.client.models import parse_bool, parse_int, parse_number
 
 if TYPE_CHECKING:
@@ -36,9 +37,11 @@ class WolkvoxHook(BaseHook):
     """Talk to the Wolkvox v2 API with the server and token of an Airflow connection.
 
     The connection's Host is the operation's server (``0042``, or a URL such as
-    ``http://127.0.0.1:8765`` for the local emulator); its Password is the API token.
-    Extras: ``timeout``, ``retry_attempts``, ``retry_min_delay``, ``retry_max_delay``,
-    ``retry_max_retry_after``, ``server_id``, ``allow_insecure_http``.
+    ``http://127.0.0.1:8765`` for the local emulator); its Password is the API token; its Login,
+    labelled "Server id", is the ``wolkvox_server`` header when Host is a URL (for a server code
+    it is derived from Host). Extras: ``timeout``, ``retry_attempts``, ``retry_min_delay``,
+    ``retry_max_delay``, ``retry_max_retry_after``, ``allow_insecure_http``, and ``server_id``
+    (the older place of the server id, still read when Login is empty).
 
     :param wolkvox_conn_id: the connection id; ``wolkvox_default`` by default.
     """
@@ -72,14 +75,46 @@ class WolkvoxHook(BaseHook):
             raise WolkvoxValidationError(
                 "password", f"connection {self.wolkvox_conn_id!r} has no API token in its Password field"
             )
-        return WolkvoxClient(
-            conn.host or "",
-            token,
-            server_id=_text_or_none(extra.get("server_id")),
-            timeout=_number(extra, "timeout", DEFAULT_TIMEOUT),
-            retry=_retry_settings(extra),
-            allow_insecure_http=_flag(extra, "allow_insecure_http"),
+        allow_insecure_http = _flag(extra, "allow_insecure_http")
+        server_id, source = self._server_id(conn, extra)
+        try:
+            client = WolkvoxClient(
+                conn.host or "",
+                token,
+                server_id=server_id,
+                timeout=_number(extra, "timeout", DEFAULT_TIMEOUT),
+                retry=_retry_settings(extra),
+                allow_insecure_http=allow_insecure_http,
+            )
+        except WolkvoxValidationError as exc:
+            if exc.field == "server_id" and source == "login":
+                raise WolkvoxValidationError(
+                    "login", f"Server id {server_id!r} is not accepted; use the server code, e.g. 0042"
+                ) from None
+            raise
+        shown = server_id or resolve_server(conn.host, allow_insecure_http=allow_insecure_http).server_code
+        self.log.info(
+            "Wolkvox connection %r: %s, server id %s",
+            self.wolkvox_conn_id,
+            client.base_url,
+            shown or "(none)",
         )
+        return client
+
+    @staticmethod
+    def _server_id(conn: Connection, extra: dict[str, Any]) -> tuple[str | None, str]:
+        """The ``wolkvox_server`` header value and where it came from.
+
+        The Login field ("Server id" in the form) first; then the older ``server_id`` extra, so
+        existing connections keep working. Not an extra any more because Airflow 3 registers
+        every extra value as a secret to mask and warns "Skipping masking for a secret as it's too
+        short" at the top of every task log for a 4-digit one. None for a Wolkvox host: the
+        client derives it from ``0042`` or ``wv0042.wolkvox.com``.
+        """
+        login = conn.login or ""
+        if login:
+            return login, "login"
+        return _text_or_none(extra.get("server_id")), "extra"
 
     def get_conn(self) -> WolkvoxClient:
         """Return the WolkvoxClient for this connection (Airflow's usual hook entry point)."""
@@ -147,15 +182,12 @@ class WolkvoxHook(BaseHook):
     def get_connection_form_widgets(cls) -> dict[str, Any]:
         from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
         from flask_babel import lazy_gettext
-        from wtforms import IntegerField, StringField
+        from wtforms import IntegerField
         from wtforms.validators import NumberRange, Optional
 
         from airflow_provider_wolkvox.get_provider_info import CONN_FIELDS
 
         return {
-            "server_id": StringField(
-                lazy_gettext(CONN_FIELDS["server_id"]["label"]), widget=BS3TextFieldWidget()
-            ),
             "timeout": IntegerField(
                 lazy_gettext(CONN_FIELDS["timeout"]["label"]),
                 validators=[Optional(), NumberRange(min=1, max=3600)],

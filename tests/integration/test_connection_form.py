@@ -103,20 +103,25 @@ def test_ui_relabels_host_and_password_with_placeholders(wolkvox_form):
     assert "Tokens" in fields["password"]["placeholder"]
 
 
-def test_ui_hides_login_schema_and_port(wolkvox_form):
+def test_ui_hides_schema_and_port(wolkvox_form):
     fields = wolkvox_form["standard_fields"]
     # The UI calls the schema field `url_schema`.
-    for name in ("login", "url_schema", "port"):
+    for name in ("url_schema", "port"):
         assert fields[name]["hidden"] is True, (name, fields[name])
+
+
+def test_ui_shows_login_as_the_server_id(wolkvox_form):
+    login = wolkvox_form["standard_fields"]["login"]
+    assert login["hidden"] is False and login["title"] == "Server id"
+    assert "URL" in login["placeholder"]
 
 
 def test_ui_shows_the_extra_fields(wolkvox_form):
     extra = wolkvox_form["extra_fields"]
-    assert set(extra) == {"server_id", "timeout", "retry_attempts"}
+    assert set(extra) == {"timeout", "retry_attempts"}  # the server id is the Login field
     for name, declared in CONN_FIELDS.items():
         assert extra[name]["schema"]["title"] == declared["label"]
         assert extra[name]["description"] == declared["description"]
-    assert extra["server_id"]["schema"]["type"] == ["string", "null"]
     assert extra["timeout"]["schema"]["type"] == ["number", "null"]
     assert extra["retry_attempts"]["schema"]["type"] == ["integer", "null"]
     assert extra["retry_attempts"]["schema"]["maximum"] == 20

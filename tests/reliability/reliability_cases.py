@@ -453,7 +453,7 @@ GOOD_ARGUMENTS: dict[str, dict[str, Any]] = {
     # A connection case runs StartCampaignOperator with the connection field or extra replaced.
     CONNECTION: {"host": "0042", "password": "tok-SECRET-0123456789", "extra": {}},
 }
-CONNECTION_FIELDS = ("host", "password")
+CONNECTION_FIELDS = ("host", "password", "login")
 
 
 def _record(**fields: Any) -> list[dict[str, Any]]:
@@ -595,6 +595,8 @@ BAD_INPUTS: list[BadInput] = [
     _B("extra-retry-attempts-superscript", CONNECTION, "retry_attempts", "\u00b2", "whole number 1-20"),
     _B("extra-timeout-arabic-digits", CONNECTION, "timeout", "\u0661\u0662", "is not a number"),
     _B("extra-server-id-crlf", CONNECTION, "server_id", "0042\r\nX-Injected: 1", "use the server code"),
+    _B("server-id-field-crlf", CONNECTION, "login", "0042\r\nX-Injected: 1", "use the server code"),
+    _B("server-id-field-too-long", CONNECTION, "login", "0" * 17, "use the server code"),
     _B("extra-allow-insecure-http", CONNECTION, "allow_insecure_http", "sure", "use true or false"),
 ]
 

@@ -54,9 +54,13 @@ def test_connection_type_points_at_the_hook():
     hook = getattr(__import__(module, fromlist=[name]), name)
     assert hook.conn_type == "wolkvox"
     assert hook.hook_name == conn_type["hook-name"]
-    assert conn_type["ui-field-behaviour"]["relabeling"] == {"host": "Server", "password": "API token"}
+    assert conn_type["ui-field-behaviour"]["relabeling"] == {
+        "host": "Server",
+        "login": "Server id",
+        "password": "API token",
+    }
     assert conn_type["ui-field-behaviour"]["placeholders"]["host"] == "0042"
-    assert set(conn_type["ui-field-behaviour"]["hidden-fields"]) == {"schema", "port", "login"}
+    assert set(conn_type["ui-field-behaviour"]["hidden-fields"]) == {"schema", "port"}
 
 
 @pytest.mark.skipif(AIRFLOW_V_3, reason="Airflow 2 builds the connection form from the hook's methods")
@@ -65,11 +69,12 @@ def test_airflow2_registers_the_legacy_form_widgets_and_behaviour():
 
     manager = ProvidersManager()
     widgets = manager.connection_form_widgets
-    for field in ("server_id", "timeout", "retry_attempts"):
+    for field in ("timeout", "retry_attempts"):
         assert f"extra__wolkvox__{field}" in widgets
+    assert "extra__wolkvox__server_id" not in widgets  # the server id is the Login field now
     behaviour = manager.field_behaviours["wolkvox"]
-    assert behaviour["relabeling"] == {"host": "Server", "password": "API token"}
-    assert set(behaviour["hidden_fields"]) == {"schema", "port", "login"}
+    assert behaviour["relabeling"] == {"host": "Server", "login": "Server id", "password": "API token"}
+    assert set(behaviour["hidden_fields"]) == {"schema", "port"}
 
 
 def test_every_module_listed_in_provider_info_imports():

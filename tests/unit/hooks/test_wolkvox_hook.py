@@ -126,7 +126,7 @@ def test_legacy_ui_behaviour_matches_the_declared_form():
     declared = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
     legacy = WolkvoxHook.get_ui_field_behaviour()
     assert legacy["hidden_fields"] == declared["hidden-fields"]
-    assert legacy["relabeling"] == {"host": "Server", "password": "API token"}
+    assert legacy["relabeling"] == {"host": "Server", "login": "Server id", "password": "API token"}
     assert legacy["placeholders"]["host"] == "0042"
 
 
