@@ -1,4 +1,9 @@
-"""Daily predictive rollout: create tomorrow's outbound campaign and hand its id downstream.
+"""Daily predictive rollout: create the day's outbound campaign and hand its id downstream.
+
+The campaign is named after the run's ``run_id``, a value every run has: a scheduled run, a
+manual one with no logical date (the REST API's default, ``airflow dags trigger`` without
+``-l``), and a second manual run on the same day each get their own campaign. A retry or a
+cleared task of the same run keeps the name, so it finds the campaign it created.
 
 Runs against the connection ``wolkvox_default`` (Host = your server code such as ``0042``,
 Password = the API token). `make demo` runs it against the local emulator.
@@ -27,8 +32,8 @@ def example_wolkvox_create_campaign():
     create_campaign = CreateCampaignOperator(
         task_id="create_campaign",
         type_campaign="predictive",
-        campaign_name="Outbound {{ ds }}",
-        campaign_description="Daily collections rollout for {{ ds }}",
+        campaign_name="Outbound {{ run_id }}",
+        campaign_description="Daily collections rollout, Airflow run {{ run_id }}",
         skill_id=12,
         start_time="08:00",
         end_time="18:00",

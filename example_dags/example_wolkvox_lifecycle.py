@@ -9,6 +9,11 @@ share the token. Create it once (give each token its own pool)::
 The upload uses up to 2 requests in flight itself; when other Wolkvox tasks may run at the same
 time, give it ``max_in_flight=1`` or ``pool_slots=2``.
 
+The campaign is named after the run's ``run_id``, which every run has (also a manual run with
+no logical date), so the DAG can run several times a day. Only the upload takes ``create.output``;
+the later tasks read the id with ``xcom_pull`` in a template, so the graph is one line:
+create → upload → start → wait → stop.
+
 Runs against the connection ``wolkvox_default`` (Host = your server code such as ``0042``,
 Password = the API token), or the local emulator with `make demo`.
 """
@@ -32,6 +37,9 @@ from airflow_provider_wolkvox.operators.records import UploadCampaignRecordsOper
 from airflow_provider_wolkvox.sensors.campaign import WolkvoxCampaignSensor
 
 CONTACTS = Path(__file__).parent / "data" / "contacts.csv"
+#: The id ``create`` returned. An XComArg (``create.output``) would also draw an edge from
+#: ``create`` to every task that takes it; the template keeps the graph a single line.
+CAMPAIGN_ID = "{{ ti.xcom_pull(task_ids='create') }}"
 
 
 @dag(
@@ -45,7 +53,7 @@ def example_wolkvox_lifecycle():
     create = CreateCampaignOperator(
         task_id="create",
         type_campaign="predictive",
-        campaign_name="Collections {{ ds }}",
+        campaign_name="Collections {{ run_id }}",
         skill_id=12,
         start_time="08:00",
         end_time="18:00",
@@ -57,10 +65,10 @@ def example_wolkvox_lifecycle():
         type_campaign="predictive",
         path=str(CONTACTS),
     )
-    start = StartCampaignOperator(task_id="start", campaign_id=create.output, type_campaign="predictive")
+    start = StartCampaignOperator(task_id="start", campaign_id=CAMPAIGN_ID, type_campaign="predictive")
     wait_called = WolkvoxCampaignSensor(
         task_id="wait_until_called",
-        campaign_id=create.output,
+        campaign_id=CAMPAIGN_ID,
         max_records=0,  # records left to call
         deferrable=True,  # the wait runs in the triggerer, not in a worker slot
         # 5 s keeps the example quick; in production keep the default 300 s (Wolkvox advises
@@ -68,7 +76,7 @@ def example_wolkvox_lifecycle():
         poke_interval=5,
         timeout=3600,
     )
-    stop = StopCampaignOperator(task_id="stop", campaign_id=create.output, type_campaign="predictive")
+    stop = StopCampaignOperator(task_id="stop", campaign_id=CAMPAIGN_ID, type_campaign="predictive")
 
     create >> upload >> start >> wait_called >> stop
 

@@ -51,8 +51,8 @@ def main() -> int:
                 {
                     "conn_type": "wolkvox",
                     "host": emulator.url,
+                    "login": "0042",  # the Server id field: the operation's code, sent as wolkvox_server
                     "password": TOKEN,
-                    "extra": {"server_id": "0042"},
                 }
             ),
         )

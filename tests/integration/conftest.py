@@ -35,6 +35,25 @@ def fresh_airflow_home(tmp_path: Path) -> Path:
     return migrate_home(tmp_path / "airflow-home")
 
 
+def emulator_connection(emulator: WolkvoxEmulator) -> str:
+    """`wolkvox_default` as AIRFLOW_CONN_WOLKVOX_DEFAULT: the emulator, server id 0042 (Login)."""
+    return json.dumps(
+        {
+            "conn_type": "wolkvox",
+            "host": emulator.url,
+            "login": "0042",
+            "password": TEST_TOKEN,
+            "extra": {"retry_min_delay": 0.05, "retry_max_delay": 0.2},
+        }
+    )
+
+
+@pytest.fixture
+def wolkvox_connection(wolkvox_emulator: WolkvoxEmulator) -> str:
+    """The AIRFLOW_CONN_WOLKVOX_DEFAULT value `run_dag` uses, for tests that start Airflow otherwise."""
+    return emulator_connection(wolkvox_emulator)
+
+
 @pytest.fixture
 def run_dag(
     airflow_home: Path, wolkvox_emulator: WolkvoxEmulator
@@ -43,14 +62,7 @@ def run_dag(
 
     def run(dag_id: str, *, logical_date: str = "2026-11-28", extra_env: dict[str, str] | None = None):
         env = airflow_env(airflow_home, EXAMPLE_DAGS)
-        env["AIRFLOW_CONN_WOLKVOX_DEFAULT"] = json.dumps(
-            {
-                "conn_type": "wolkvox",
-                "host": wolkvox_emulator.url,
-                "password": TEST_TOKEN,
-                "extra": {"server_id": "0042", "retry_min_delay": 0.05, "retry_max_delay": 0.2},
-            }
-        )
+        env["AIRFLOW_CONN_WOLKVOX_DEFAULT"] = emulator_connection(wolkvox_emulator)
         env.update(extra_env or {})
         return subprocess.run(
             [AIRFLOW, "dags", "test", dag_id, logical_date],

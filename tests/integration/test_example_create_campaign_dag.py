@@ -16,7 +16,8 @@ def test_example_dag_creates_the_campaign_and_hands_its_id_downstream(run_dag, w
     assert len(campaigns) == 1
     campaign = campaigns[0]
     # The request on the wire carried the documented body, with the Jinja fields rendered.
-    assert campaign["campaign_name"] == "Outbound 2026-11-28"
+    assert campaign["campaign_name"].startswith("Outbound manual__2026-")  # named after the run_id
+    name = campaign["campaign_name"]
     assert campaign["type_campaign"] == "predictive"
     assert campaign["skill_id"] == "12"
     assert campaign["start_time"] == "080000"
@@ -26,4 +27,4 @@ def test_example_dag_creates_the_campaign_and_hands_its_id_downstream(run_dag, w
     assert campaign["enable_edition"] == "no"
     assert wolkvox_emulator.request_counts.get("create_campaign") == 1
     # The downstream TaskFlow task received the id and the name through XCom.
-    assert f"Campaign {campaign['campaign_id']} (Outbound 2026-11-28) is ready for contacts" in output
+    assert f"Campaign {campaign['campaign_id']} ({name}) is ready for contacts" in output
