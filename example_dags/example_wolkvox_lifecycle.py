@@ -6,8 +6,8 @@ share the token. Create it once (give each token its own pool)::
 
     airflow pools set wolkvox 2 "Wolkvox: 2 requests in flight per token"
 
-The upload uses up to 2 requests in flight itself; when other Wolkvox tasks may run at the same
-time, give it ``max_in_flight=1`` or ``pool_slots=2``.
+The upload uses up to 2 requests in flight itself, and so takes 2 pool slots (its ``pool_slots``
+defaults to its ``max_in_flight``); give it ``max_in_flight=1`` to leave a slot to other tasks.
 
 The campaign is named after the run's ``run_id``, which every run has (also a manual run with
 no logical date), so the DAG can run several times a day. Only the upload takes ``create.output``;
