@@ -1,6 +1,6 @@
-# The README's commands. Each target builds the virtualenv it needs from a fresh clone.
+# The README's commands. Each target builds the virtualenvs it needs from a fresh clone.
 #   make demo   run the example DAGs against the local Wolkvox emulator
-#   make test   lint, type-check and run the whole test suite on Airflow 3.3 and 2.10 (what CI runs)
+#   make test   lint, type-check and test on every Airflow minor the README claims (what CI runs)
 #   make bench  the performance suite (ratios against baselines)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -8,41 +8,75 @@ VENV ?= .venv
 AIRFLOW_VERSION ?= 3.3.2
 CONSTRAINTS ?= requirements/constraints-airflow-3.3.txt
 BIN := $(VENV)/bin
-# The oldest supported Airflow line, tested in a second virtualenv.
-VENV2 ?= .venv-2.10
-AIRFLOW2_VERSION ?= 2.10.5
-CONSTRAINTS2 ?= requirements/constraints-airflow-2.10.txt
 
-.PHONY: venv venv2 lint test test-airflow3 test-airflow2 test-fast demo bench clean
+# Every other Airflow minor the README claims, at its newest patch release. Each one gets
+# .venv-<minor>, installed from requirements/constraints-airflow-<minor>.txt (a pip freeze of a
+# working install: Airflow's own constraint files cannot be downloaded everywhere). Keep this list,
+# the constraint files and the README's versions table in step: tests/unit/test_supported_versions.py
+# checks them.
+AIRFLOW_2.10 := 2.10.5
+AIRFLOW_2.11 := 2.11.2
+AIRFLOW_3.0 := 3.0.6
+AIRFLOW_3.1 := 3.1.8
+AIRFLOW_3.2 := 3.2.2
+# 2.10, the oldest, runs the whole suite; the others run the unit tests and every example DAG.
+OTHER_MINORS := 2.11 3.0 3.1 3.2
+EXAMPLE_DAG_TESTS := tests/integration/test_example_create_campaign_dag.py \
+	tests/integration/test_example_lifecycle_dag.py
+# How many of those runs go at once (each is mostly waiting on subprocesses and the emulator).
+JOBS ?= 4
+PIP := python -m pip install -q --disable-pip-version-check
+# Editable installs write the project's egg-info into this tree: one at a time.
+EDITABLE_LOCK := $(or $(TMPDIR),/tmp)/airflow-provider-wolkvox-editable.lock
+
+.PHONY: venv venv2 venvs lint test test-airflow3 test-airflow2 test-other-versions test-fast demo bench clean
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -c $(CONSTRAINTS) \
-		"apache-airflow==$(AIRFLOW_VERSION)" -e ".[dev]"
+	flock $(EDITABLE_LOCK) $(BIN)/$(PIP) -c $(CONSTRAINTS) "apache-airflow==$(AIRFLOW_VERSION)" -e ".[dev]"
 	touch $@
 
-$(VENV2)/.installed: pyproject.toml $(CONSTRAINTS2)
-	test -x $(VENV2)/bin/python || $(PYTHON) -m venv $(VENV2)
-	$(VENV2)/bin/python -m pip install -q --disable-pip-version-check -c $(CONSTRAINTS2) \
-		"apache-airflow==$(AIRFLOW2_VERSION)" pytest requests-mock jsonschema -e .
+# .venv-<minor>: Airflow and the test tools first (the long part, parallel-safe; pip's download
+# cache is shared, so a wheel is fetched once for all of them), then the project, editable.
+.venv-%/.installed: pyproject.toml requirements/constraints-airflow-%.txt
+	test -n "$(AIRFLOW_$*)" || { echo "no AIRFLOW_$* version in the Makefile" >&2; exit 1; }
+	test -x .venv-$*/bin/python || $(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/$(PIP) -c requirements/constraints-airflow-$*.txt \
+		"apache-airflow==$(AIRFLOW_$*)" pytest requests-mock jsonschema
+	flock $(EDITABLE_LOCK) .venv-$*/bin/$(PIP) -c requirements/constraints-airflow-$*.txt -e .
 	touch $@
 
-venv2: $(VENV2)/.installed
+venv2: .venv-2.10/.installed
+
+venv-%: .venv-%/.installed ;
+
+venvs: venv venv2 $(foreach minor,$(OTHER_MINORS),.venv-$(minor)/.installed)
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint test-airflow3 test-airflow2
+test: lint test-airflow3 test-airflow2 test-other-versions
 
 test-airflow3: venv
 	$(BIN)/python -m pytest
 
 test-airflow2: venv2
-	$(VENV2)/bin/python -m pytest -p no:cacheprovider
+	.venv-2.10/bin/python -m pytest -p no:cacheprovider
+
+# The other minors in parallel, each with its own pytest temp dir (AIRFLOW_HOMEs live there and in
+# tests/conftest.py's mkdtemp); -O prints each run's output whole when it ends, -k runs them all
+# even when one fails.
+test-other-versions:
+	$(MAKE) --no-print-directory -k -O -j$(JOBS) $(addprefix test-airflow-,$(OTHER_MINORS))
+
+test-airflow-%: .venv-%/.installed
+	@echo "== Airflow $(AIRFLOW_$*): unit tests and the example DAGs"
+	.venv-$*/bin/python -m pytest -p no:cacheprovider -q \
+		--basetemp=$(or $(TMPDIR),/tmp)/wolkvox-pytest-airflow-$* tests/unit $(EXAMPLE_DAG_TESTS)
 
 test-fast: venv
 	$(BIN)/python -m pytest -m "not integration"
@@ -54,4 +88,4 @@ bench: venv
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(VENV2) .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-* .demo .pytest_cache .mypy_cache .ruff_cache
