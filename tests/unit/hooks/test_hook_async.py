@@ -15,7 +15,6 @@ import importlib
 from typing import Any
 
 import pytest
-from conftest import SECRET_TOKEN
 
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 
@@ -53,7 +52,7 @@ def supervisor(monkeypatch: pytest.MonkeyPatch) -> FakeSupervisorComms:
 
 
 def test_aget_client_makes_no_synchronous_supervisor_call_on_the_event_loop(set_connection, supervisor):
-    set_connection(host="0042", extra={"timeout": 30, "retry_attempts": 2, "server_id": "0042"})
+    conn = set_connection(host="0042", extra={"timeout": 30, "retry_attempts": 2, "server_id": "0042"})
 
     async def build():
         # A second coroutine keeps the loop busy while the hook reads, as in a triggerer.
@@ -66,7 +65,7 @@ def test_aget_client_makes_no_synchronous_supervisor_call_on_the_event_loop(set_
     assert client.base_url == "https://wv0042.wolkvox.com"
     assert client.timeout == 30 and client.retry.attempts == 2
     # The token and the extra were still registered for masking, only not synchronously on the loop.
-    assert SECRET_TOKEN in supervisor.masked
+    assert conn["password"] in supervisor.masked
     assert any(isinstance(value, dict) and value.get("timeout") == 30 for value in supervisor.masked)
 
 
