@@ -398,6 +398,96 @@ LOAD_RUNS = [
 ]
 
 
+# --------------------------------------------------------------------------- production-shaped deployment
+
+#: The deployment test's retry DAG (tests/deployment/dags): DEPLOYMENT_RETRY_RECORDS contacts in
+#: chunks of DEPLOYMENT_RETRY_CHUNK; the first try stores DEPLOYMENT_RETRY_STORED chunks (the last
+#: of them with its answer lost) before it fails.
+DEPLOYMENT_RETRY_RECORDS = 600
+DEPLOYMENT_RETRY_CHUNK = 100
+DEPLOYMENT_RETRY_STORED = 4
+#: Celery workers, and task processes per worker.
+DEPLOYMENT_WORKERS = ("worker-a", "worker-b")
+DEPLOYMENT_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class DeploymentCheck:
+    """One test of ``tests/deployment/test_celery_deployment.py``: what it runs, what it asserts,
+    and what a reference run measured (``pytest -s`` prints the figures as JSON lines)."""
+
+    test: str
+    runs: str
+    asserted: str
+    measured: str
+
+
+DEPLOYMENT_CHECKS = [
+    DeploymentCheck(
+        "test_lifecycle_example_with_the_sensor_deferred_to_the_triggerer",
+        "the lifecycle example, triggered through the REST API; the emulator dials 8 contacts a second",
+        "the run succeeds; the sensor's task instance was seen 'deferred' and a Wolkvox trigger was "
+        "taken on by the triggerer; the campaign ends Stopped with every contact called",
+        "35-46 s; its 5 tasks spread over both workers (4/1, 2/3)",
+    ),
+    DeploymentCheck(
+        "test_lifecycle_twice_the_same_day_and_once_without_a_logical_date",
+        "the lifecycle example again with a logical date the same day as the first run, and with "
+        '`"logical_date": null`, both at once',
+        "all three runs succeed, each with a campaign of its own name",
+        "20-24 s",
+    ),
+    DeploymentCheck(
+        "test_load_with_the_wolkvox_pool_peaks_at_2_in_flight_across_both_workers",
+        f"`wolkvox_load_pool`: {LOAD_LANES} lanes on one token, every task in the `wolkvox` pool",
+        "exactly 2 calls in flight at the peak on the token across both workers, never 3; no call "
+        "refused; every contact exactly once",
+        "peak in flight 2; tasks per worker 8 and 8; 19-29 s",
+    ),
+    DeploymentCheck(
+        "test_load_without_a_pool_backoff_gets_every_lane_through_exactly_once",
+        f"`wolkvox_load_no_pool`: {LOAD_LANES} lanes on one token, no pool",
+        "the token is overrun (concurrency 403s) and every task succeeds in its first try; every "
+        "contact exactly once",
+        "peak in flight 3, 17-26 calls refused and sent again; tasks per worker 7/9, 10/6; 12-14 s",
+    ),
+    DeploymentCheck(
+        "test_both_workers_ran_load_tasks",
+        "`task_instance.hostname` of the load runs (each worker names itself through "
+        "`[core] hostname_callable`)",
+        "both workers ran tasks",
+        "15/17, 18/14 of the 32 tasks",
+    ),
+    DeploymentCheck(
+        "test_a_retry_on_the_other_worker_reuses_the_campaign_and_resumes_the_upload",
+        "`wolkvox_deployment_retry` (create, then upload "
+        f"{DEPLOYMENT_RETRY_RECORDS} contacts in chunks of {DEPLOYMENT_RETRY_CHUNK}; retries=1, "
+        "one HTTP attempt per call). Faults: the create is applied but its answer lost and the "
+        f"campaign list then unreadable; chunk {DEPLOYMENT_RETRY_STORED} is stored but its answer "
+        "lost. After each first try fails, the test stops the worker that ran it",
+        "each retry runs on the other worker (`task_instance_history` and `task_instance` "
+        "hostnames differ) and succeeds: the create adopts the campaign its first try created, the "
+        f"upload keeps the {DEPLOYMENT_RETRY_STORED} stored chunks and sends the other "
+        f"{DEPLOYMENT_RETRY_RECORDS // DEPLOYMENT_RETRY_CHUNK - DEPLOYMENT_RETRY_STORED}; one "
+        "campaign, every contact exactly once",
+        "retries resumed on another worker: 2 of 2 (worker stopped in 2-9 s, retry_delay 15 s); 36-39 s",
+    ),
+    DeploymentCheck(
+        "test_the_token_is_in_no_dump_key_or_log",
+        "a `pg_dump` of the metadata database, every Redis key and value (read by type and "
+        "DUMPed), every file of the Airflow home (component and task logs) and the PostgreSQL and "
+        "Redis logs; the token is searched as it is, hex- and base64-encoded",
+        "0 occurrences everywhere",
+        "0 in a 255-259 kB dump, 0 in 4 Redis keys, 0 in 68-70 files",
+    ),
+]
+#: Wall-clock times of the reference run on the 2-core development machine.
+DEPLOYMENT_TIMES = (
+    "set-up 64-69 s (PostgreSQL and Redis 2-4 s, `airflow db migrate` and the connections "
+    "~32 s), the whole module 3.5-4 min with the teardown"
+)
+
+
 # --------------------------------------------------------------------------- hostile input
 
 
