@@ -30,8 +30,8 @@ def test_lifecycle_dag_loads_starts_waits_deferred_and_stops(run_dag, wolkvox_em
     requests = wolkvox_emulator.request_counts
     assert requests["start"] == 1 and requests["stop"] == 1
     # One poke in the worker, then the trigger's polls: the wait really was deferred.
-    if AIRFLOW_V_3:  # Airflow 2's `dags test` does not log the trigger's name
-        assert "WolkvoxCampaignTrigger" in output
+    if AIRFLOW_V_3:  # Airflow 2's `dags test` logs neither (3.0 - 3.2 log only the task's state)
+        assert "WolkvoxCampaignTrigger" in output or "Pausing task as DEFERRED" in output
     assert requests["campaigns"] >= 2
     assert (
         wolkvox_emulator.state()["peak_in_flight"]

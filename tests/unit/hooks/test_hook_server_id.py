@@ -27,8 +27,11 @@ def masker(monkeypatch: pytest.MonkeyPatch):
     """Airflow's secrets masker, with its one-time "too short" warning armed again."""
     try:
         from airflow.sdk._shared.secrets_masker.secrets_masker import SecretsMasker, _secrets_masker
-    except ImportError:  # Airflow 2: no "too short" warning at all
-        from airflow.utils.log.secrets_masker import SecretsMasker, _secrets_masker
+    except ImportError:
+        try:  # Airflow 3.0
+            from airflow.sdk.execution_time.secrets_masker import SecretsMasker, _secrets_masker
+        except ImportError:  # Airflow 2: no "too short" warning at all
+            from airflow.utils.log.secrets_masker import SecretsMasker, _secrets_masker
     if hasattr(SecretsMasker, "_has_warned_short_secret"):
         monkeypatch.setattr(SecretsMasker, "_has_warned_short_secret", False)
     return _secrets_masker()
