@@ -17,16 +17,18 @@ PLACEHOLDERS = {
     "password": "the token from wolkvox Manager > Configuration > Integrations > Tokens",
     "extra": '{"timeout": 75, "retry_attempts": 5}',
 }
+#: The Airflow 3 form's "Extra Fields". Each has the hook's default as its default: the form saves
+#: every field it shows, and an empty one as null ({"timeout": null} in Extra).
 CONN_FIELDS: dict[str, dict[str, Any]] = {
     "timeout": {
         "label": "Timeout (seconds)",
         "description": "How long to wait for an answer. Wolkvox stops calls after 60 s; default 75.",
-        "schema": {"type": ["number", "null"], "minimum": 1, "maximum": 3600},
+        "schema": {"type": ["number", "null"], "minimum": 1, "maximum": 3600, "default": 75},
     },
     "retry_attempts": {
         "label": "HTTP attempts",
         "description": "Tries per call, the first included, for failures that are safe to retry. Default 5.",
-        "schema": {"type": ["integer", "null"], "minimum": 1, "maximum": 20},
+        "schema": {"type": ["integer", "null"], "minimum": 1, "maximum": 20, "default": 5},
     },
 }
 
