@@ -29,13 +29,16 @@ PIP := python -m pip install -q --disable-pip-version-check
 # Editable installs write the project's egg-info into this tree: one at a time.
 EDITABLE_LOCK := $(or $(TMPDIR),/tmp)/airflow-provider-wolkvox-editable.lock
 
-.PHONY: venv venv2 venvs lint test test-airflow3 test-airflow2 test-other-versions test-fast demo bench clean
+.PHONY: system-packages venv venv2 venvs lint test test-airflow3 test-airflow2 test-other-versions test-fast demo bench clean
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
+# The main venv also carries the Celery/PostgreSQL parts of the deployment test and Selenium for the
+# browser check (tests/deployment, tests/browser).
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) requirements/deployment-airflow-3.3.txt requirements/browser.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	flock $(EDITABLE_LOCK) $(BIN)/$(PIP) -c $(CONSTRAINTS) "apache-airflow==$(AIRFLOW_VERSION)" -e ".[dev]"
+	flock $(EDITABLE_LOCK) $(BIN)/$(PIP) -c $(CONSTRAINTS) "apache-airflow==$(AIRFLOW_VERSION)" -e ".[dev]" \
+		-r requirements/deployment-airflow-3.3.txt -r requirements/browser.txt
 	touch $@
 
 # .venv-<minor>: Airflow and the test tools first (the long part, parallel-safe; pip's download
@@ -59,7 +62,17 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint test-airflow3 test-airflow2 test-other-versions
+test: system-packages lint test-airflow3 test-airflow2 test-other-versions
+
+# Debian packages the tests need (PostgreSQL, Redis, Chromium): installed only when missing. The
+# tests start their own servers on 127.0.0.1 and stop them; nothing here starts a service.
+system-packages:
+	@missing=$$(for p in $$(grep -v '^#' requirements/apt-packages.txt); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 test-airflow3: venv
 	$(BIN)/python -m pytest
