@@ -31,7 +31,8 @@ def airflow_env(home: Path, dags_folder: Path, **settings: str) -> dict[str, str
 
 
 def migrate(env: dict[str, str], *, wolkvox_pool: bool = True) -> None:
-    """Create the SQLite metadata DB of ``env``'s AIRFLOW_HOME, and the `wolkvox` pool."""
+    """Create the metadata DB of ``env`` (SQLite in its AIRFLOW_HOME unless ``env`` names another),
+    and the `wolkvox` pool."""
     commands = [["db", "migrate"]]
     if wolkvox_pool:
         commands.append(["pools", "set", "wolkvox", "2", "Wolkvox: 2 requests in flight per token"])

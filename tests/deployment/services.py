@@ -139,8 +139,6 @@ class Postgres:
         if self.proc is not None:
             # SIGTERM (smart shutdown) then SIGKILL: every client is gone by now.
             stop_group(self.proc, grace=20)
-        with contextlib.suppress(OSError):
-            self.saved_log = self.log.read_bytes()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -205,8 +203,6 @@ class Redis:
     def stop(self) -> None:
         if self.proc is not None:
             stop_group(self.proc, grace=10)
-        with contextlib.suppress(OSError):
-            self.saved_log = self.log.read_bytes()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 import reliability_cases as cases
-from conftest import TOKEN, WORKERS, Deployment, emit
+from deployment_harness import TOKEN, WORKERS, Deployment, emit
 from test_shared_token_load import _assert_every_lane_exactly_once
 
 from airflow_provider_wolkvox.emulator.server import token_label

@@ -27,9 +27,9 @@ def test_every_deployment_check_is_a_test_and_a_doc_row() -> None:
 
 def test_the_retry_dag_and_the_doc_use_the_same_sizes() -> None:
     dag = (Path(__file__).parent / "dags" / "wolkvox_deployment_retry.py").read_text()
-    conftest = (Path(__file__).parent / "conftest.py").read_text()
+    harness = (Path(__file__).parent / "deployment_harness.py").read_text()
     # The DAG takes its sizes from the environment the deployment gives it, from reliability_cases.
     assert 'os.environ.get("WOLKVOX_RETRY_RECORDS"' in dag and 'os.environ.get("WOLKVOX_RETRY_CHUNK"' in dag
-    assert "WOLKVOX_RETRY_RECORDS=str(cases.DEPLOYMENT_RETRY_RECORDS)" in conftest
-    assert "WOLKVOX_RETRY_CHUNK=str(cases.DEPLOYMENT_RETRY_CHUNK)" in conftest
+    assert "WOLKVOX_RETRY_RECORDS=str(cases.DEPLOYMENT_RETRY_RECORDS)" in harness
+    assert "WOLKVOX_RETRY_CHUNK=str(cases.DEPLOYMENT_RETRY_CHUNK)" in harness
     assert 0 < cases.DEPLOYMENT_RETRY_STORED < cases.DEPLOYMENT_RETRY_RECORDS // cases.DEPLOYMENT_RETRY_CHUNK
