@@ -146,13 +146,11 @@ def test_saved_connection_stores_no_null_extras(ui: UI, saved_connection: dict, 
     assert saved_connection["port"] is None
     extra = json.loads(saved_connection["extra"] or "{}")
     assert {key: value for key, value in extra.items() if value is None} == {}, extra
-    # The hook's defaults. Once the "Extra Fields" section was shown the UI saves them as text
-    # ("75"); the hook reads a number or its digits alike.
-    assert {key: str(value) for key, value in extra.items()} == {"timeout": "75", "retry_attempts": "5"}
-    # The CLI reads the same row: the hook gets no null either.
+    assert extra == {"timeout": 75, "retry_attempts": 5}  # the hook's defaults
+    # The CLI reads the same row (and prints every value as text).
     shown = deployment.airflow("connections", "get", CONN_ID, "-o", "json")
     assert shown.returncode == 0, shown.stderr[-2000:]
-    assert json.loads(shown.stdout)[0]["extra_dejson"] == extra
+    assert json.loads(shown.stdout)[0]["extra_dejson"] == {"timeout": "75", "retry_attempts": "5"}
     assert UI_TOKEN not in ui.driver.page_source
 
 
