@@ -6,13 +6,21 @@ from collections.abc import Iterator
 
 import pytest
 import services
-from deployment_harness import Deployment, running
+from deployment_harness import EMITTED, Deployment, running
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "deployment: the PostgreSQL + Redis + CeleryExecutor deployment test (tests/deployment)"
     )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The deployment's figures (set-up time, peaks, tasks per worker...), also without ``-s``."""
+    if EMITTED:
+        terminalreporter.section("deployment figures")
+        for line in EMITTED:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

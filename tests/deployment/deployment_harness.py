@@ -65,9 +65,15 @@ DAG_IDS = (
 ADMIN = "admin"
 
 
+#: The JSON lines :func:`emit` printed, repeated in pytest's terminal summary (conftest.py).
+EMITTED: list[str] = []
+
+
 def emit(what: str, **figures: Any) -> None:
-    """One JSON line of figures for the closing note (``pytest -s`` shows them)."""
-    print(json.dumps({"deployment": what, **figures}), flush=True)
+    """One JSON line of figures for the closing note (``pytest -s`` shows them as they come)."""
+    line = json.dumps({"deployment": what, **figures})
+    EMITTED.append(line)
+    print(line, flush=True)
 
 
 @dataclass

@@ -61,7 +61,13 @@ def _failure(deployment: Deployment, dag_id: str, run_id: str) -> str:
     """The end of the failed tasks' logs, for an assertion message."""
     logs = sorted((deployment.home / "logs").rglob("*.log"))
     wanted = [log for log in logs if f"dag_id={dag_id}" in str(log) and f"run_id={run_id}" in str(log)]
-    return "\n".join(f"--- {log}\n{log.read_text(errors='replace')[-1500:]}" for log in wanted[-4:])
+    parts = []
+    for log in wanted[-6:]:
+        # Task logs are JSON lines: the error events, else the end.
+        lines = log.read_text(errors="replace").splitlines()
+        errors = [line[:800] for line in lines if '"error"' in line or "Error" in line][-8:]
+        parts.append(f"--- {log}\n" + "\n".join(errors or [line[:800] for line in lines[-8:]]))
+    return "\n".join(parts)
 
 
 def _lifecycle_run(deployment: Deployment, run_id: str, seen: collections.defaultdict) -> str:
