@@ -117,7 +117,7 @@ def deployment_section() -> list[str]:
         f"{cases.DEPLOYMENT_CONCURRENCY} task processes each, the connections in the metadata database "
         "(encrypted with a Fernet key), everything on 127.0.0.1 only. Every run is triggered through "
         "the api-server's REST API. The tests run in this order on one deployment; the figures are from "
-        f"three runs on a 2-core machine shared with other work ({cell(cases.DEPLOYMENT_TIMES)}).",
+        f"runs on a 2-core machine shared with other work ({cell(cases.DEPLOYMENT_TIMES)}).",
         "",
         "| test | runs | asserts | measured |",
         "|---|---|---|---|",
