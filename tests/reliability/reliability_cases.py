@@ -483,8 +483,8 @@ DEPLOYMENT_CHECKS = [
 ]
 #: Wall-clock times of the reference run on the 2-core development machine.
 DEPLOYMENT_TIMES = (
-    "set-up 41-69 s (PostgreSQL and Redis 2-4 s, `airflow db migrate` and the connections "
-    "21-32 s), the whole module 3-4 min with the teardown (four runs)"
+    "set-up 41-69 s (PostgreSQL and Redis 1-4 s, `airflow db migrate` and the connections "
+    "18-32 s), the whole module 3-4 min with the teardown (four runs)"
 )
 
 
