@@ -10,9 +10,9 @@ from airflow_provider_wolkvox import __version__
 HIDDEN_FIELDS = ["schema", "port"]
 #: The server id lives in Login, not in Extra: Airflow 3 registers every Extra value as a secret
 #: and warns "Skipping masking for a secret as it's too short" in every task log for "0042".
-RELABELING = {"host": "Server", "login": "Server id", "password": "API token"}
+RELABELING = {"host": "Server (code or URL)", "login": "Server id", "password": "API token"}
 PLACEHOLDERS = {
-    "host": "0042",
+    "host": "0042, or a URL such as http://127.0.0.1:8765",
     "login": "only when Server is a URL (emulator, proxy): the server code, e.g. 0042",
     "password": "the token from wolkvox Manager > Configuration > Integrations > Tokens",
     "extra": '{"timeout": 75, "retry_attempts": 5}',

@@ -97,7 +97,11 @@ def test_ui_lists_the_wolkvox_connection_type(wolkvox_form):
 
 def test_ui_relabels_host_and_password_with_placeholders(wolkvox_form):
     fields = wolkvox_form["standard_fields"]
-    assert fields["host"] == {"hidden": False, "title": "Server", "placeholder": "0042"}
+    assert fields["host"] == {
+        "hidden": False,
+        "title": "Server (code or URL)",
+        "placeholder": "0042, or a URL such as http://127.0.0.1:8765",
+    }
     assert fields["password"]["hidden"] is False
     assert fields["password"]["title"] == "API token"
     assert "Tokens" in fields["password"]["placeholder"]

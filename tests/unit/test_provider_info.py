@@ -55,11 +55,11 @@ def test_connection_type_points_at_the_hook():
     assert hook.conn_type == "wolkvox"
     assert hook.hook_name == conn_type["hook-name"]
     assert conn_type["ui-field-behaviour"]["relabeling"] == {
-        "host": "Server",
+        "host": "Server (code or URL)",
         "login": "Server id",
         "password": "API token",
     }
-    assert conn_type["ui-field-behaviour"]["placeholders"]["host"] == "0042"
+    assert conn_type["ui-field-behaviour"]["placeholders"]["host"].startswith("0042, or a URL")
     assert set(conn_type["ui-field-behaviour"]["hidden-fields"]) == {"schema", "port"}
 
 
@@ -73,7 +73,11 @@ def test_airflow2_registers_the_legacy_form_widgets_and_behaviour():
         assert f"extra__wolkvox__{field}" in widgets
     assert "extra__wolkvox__server_id" not in widgets  # the server id is the Login field now
     behaviour = manager.field_behaviours["wolkvox"]
-    assert behaviour["relabeling"] == {"host": "Server", "login": "Server id", "password": "API token"}
+    assert behaviour["relabeling"] == {
+        "host": "Server (code or URL)",
+        "login": "Server id",
+        "password": "API token",
+    }
     assert set(behaviour["hidden_fields"]) == {"schema", "port"}
 
 

@@ -126,8 +126,12 @@ def test_legacy_ui_behaviour_matches_the_declared_form():
     declared = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
     legacy = WolkvoxHook.get_ui_field_behaviour()
     assert legacy["hidden_fields"] == declared["hidden-fields"]
-    assert legacy["relabeling"] == {"host": "Server", "login": "Server id", "password": "API token"}
-    assert legacy["placeholders"]["host"] == "0042"
+    assert legacy["relabeling"] == {
+        "host": "Server (code or URL)",
+        "login": "Server id",
+        "password": "API token",
+    }
+    assert legacy["placeholders"]["host"].startswith("0042, or a URL")
 
 
 def test_close_closes_the_client_and_a_later_call_builds_a_new_one(set_connection, monkeypatch):
