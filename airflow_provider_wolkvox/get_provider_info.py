@@ -54,6 +54,7 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": "Wolkvox",
                 "python-modules": [
                     "airflow_provider_wolkvox.operators.campaign",
+                    "airflow_provider_wolkvox.operators.dnc",
                     "airflow_provider_wolkvox.operators.records",
                 ],
             }

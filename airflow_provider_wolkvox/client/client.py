@@ -40,12 +40,19 @@ from airflow_provider_wolkvox.client.errors import (
     parse_retry_after,
 )
 from airflow_provider_wolkvox.client.models import (
+    DNC_LIST_TYPES,
+    DNC_OUTBOUND_COLLECTION_SPELLING,
+    DNC_TYPES,
+    MAX_DNC_NUMBERS_PER_REQUEST,
+    MAX_DOWNLOAD_ROWS,
     RECORD_RESULTS,  # re-exported: the result values clear_campaign accepts
     Campaign,
     CampaignSpec,
     CampaignType,
     TokenInfo,
+    parse_dnc_type,
     parse_id,
+    parse_phone_numbers,
     parse_record_result,
     parse_speed,
     parse_text,
@@ -410,6 +417,83 @@ class WolkvoxClient:
         """Usage and remaining quota of the token (information.php?api=token_info). Costs one call."""
         return TokenInfo.from_row(_first_row(self._call("GET", "information.php", "token_info").data))
 
+    # ------------------------------------------------------------------ do-not-call list
+
+    def get_dnc(self, type_call: str = "outbound") -> list[str]:
+        """The operation's do-not-call numbers for one call direction (information.php?api=get_dnc).
+
+        ``type_call`` is ``outbound`` (default: the numbers the dialer must not call), ``inbound``
+        or ``all``, any case, sent as the ``type`` parameter; Wolkvox lists a number blocked both
+        ways under inbound and under outbound too. One call, costing one unit of the daily quota.
+
+        Returns each number once, in Wolkvox's order, as the text Wolkvox holds (rows without a
+        ``phone_number`` are left out). Wolkvox answers at most 60,000 rows per call and documents
+        no paging, so a list that long may have been cut short; that is logged as a warning.
+        """
+        kind = parse_dnc_type(type_call, "type_call", DNC_LIST_TYPES)
+        rows = _rows(self._call("GET", "information.php", "get_dnc", params={"type": kind}).data)
+        numbers: dict[str, None] = {}
+        for row in rows:
+            value = row.get("phone_number")
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+                numbers[str(value).strip()] = None
+        if len(rows) >= MAX_DOWNLOAD_ROWS:
+            log.warning(
+                "Wolkvox get_dnc answered %d rows, its documented maximum per call: the %s do-not-call "
+                "list may be longer than what was read",
+                len(rows),
+                kind,
+            )
+        return list(numbers)
+
+    def add_dnc(self, numbers: Iterable[str | int], type_call: str = "all") -> int:
+        """Block numbers for the whole operation (configuration.php?api=add_dnc).
+
+        Sends ``{"type_call", "telephones"}``. ``type_call`` is ``all`` (default), ``outbound``,
+        ``inbound`` or ``inbound/outbound``, any case. ``numbers`` are checked before anything is
+        sent (:func:`~airflow_provider_wolkvox.client.models.phone_number`: 6-20 digits once
+        spaces, dashes, dots, slashes, parentheses and a leading ``+`` are removed); a bad one
+        is named by its position ("item 3"), never by its value. Duplicates are sent once; at
+        most 10,000 distinct numbers per call (the collection's limit per upload).
+
+        Returns how many numbers Wolkvox says it added: ``data[0].total_added`` when present,
+        else the number in ``msg`` ("x telephones were added"), else (a warning is logged) how
+        many were sent. Adding is idempotent, so failed calls are retried like reads.
+        """
+        kind = parse_dnc_type(type_call, "type_call")
+        telephones = _dnc_numbers(numbers)
+        answer = self._call(
+            "POST", "configuration.php", "add_dnc", body={"type_call": kind, "telephones": telephones}
+        )
+        return _dnc_count("add_dnc", answer, "total_added", len(telephones))
+
+    def remove_dnc(self, numbers: Iterable[str | int], type_call: str = "all") -> int:
+        """Unblock numbers (configuration.php?api=remove_dnc, DELETE ``{"telephones", "type"}``).
+
+        ``type_call`` (sent as ``type``) is ``all`` (default), ``outbound``, ``inbound`` or
+        ``inbound/outbound``, any case. The collection spells outbound ``outboud``; the vendor's
+        reference page, add_dnc and get_dnc spell it ``outbound``, which is what is sent. Give
+        ``"outboud"`` to send the collection's spelling as it is, should an operation need it.
+        ``numbers`` are checked as for :meth:`add_dnc`. Wolkvox's ``"telephones": "all"`` (every
+        number) is refused here: it would let the dialer call everyone who opted out; list the
+        numbers with :meth:`get_dnc` and remove those.
+
+        Returns how many numbers Wolkvox says it deleted (the number in ``msg``, "x telephones
+        were deleted"; how many were sent, with a warning, when it gives none). Idempotent.
+        """
+        kind = parse_dnc_type(type_call, "type_call", (*DNC_TYPES, DNC_OUTBOUND_COLLECTION_SPELLING))
+        if isinstance(numbers, str) and numbers.strip().lower() == "all":
+            raise WolkvoxValidationError(
+                "numbers",
+                "removing every do-not-call number at once is not offered (the dialer could then call "
+                "everyone who opted out); list them with get_dnc and remove those you mean to",
+            )
+        telephones = _dnc_numbers(numbers)
+        answer = self._call(
+            "DELETE", "configuration.php", "remove_dnc", body={"telephones": telephones, "type": kind}
+        )
+        return _dnc_count("remove_dnc", answer, None, len(telephones))
+
     # ---------------------------------------------------------------------- plumbing
 
     def _campaign_action(
@@ -557,6 +641,36 @@ class WolkvoxClient:
         if effective >= 400:
             raise classify(api, effective, code, message, retry_after=retry_after)
         return Envelope(status, code, message or "", data.get("data"))
+
+
+def _dnc_numbers(numbers: Iterable[str | int]) -> list[str]:
+    """Checked, distinct do-not-call numbers for one add_dnc/remove_dnc call."""
+    telephones = list(dict.fromkeys(parse_phone_numbers(numbers, "numbers")))
+    if not telephones:
+        raise WolkvoxValidationError("numbers", "give at least one phone number")
+    if len(telephones) > MAX_DNC_NUMBERS_PER_REQUEST:
+        raise WolkvoxValidationError(
+            "numbers",
+            f"{len(telephones):,} distinct numbers given; at most {MAX_DNC_NUMBERS_PER_REQUEST:,} per "
+            "request (Wolkvox's limit per upload): send them in chunks, as the do-not-call operators do",
+        )
+    return telephones
+
+
+_LEADING_COUNT = re.compile(r"\s*([0-9]{1,18})(?![0-9])")
+
+
+def _dnc_count(api: str, answer: Envelope, key: str | None, sent: int) -> int:
+    """The count a DNC answer gives in ``data[0][key]`` or at the start of ``msg``, else ``sent``."""
+    count = read_count(_first_row(answer.data).get(key)) if key else None
+    if count is None:
+        match = _LEADING_COUNT.match(answer.msg)
+        count = int(match.group(1)) if match else None
+    if count is None:
+        # The message itself is not logged: an unexpected one might quote a phone number.
+        log.warning("Wolkvox %s answered without a readable count; counting the %d numbers sent", api, sent)
+        count = sent
+    return count
 
 
 def _first_row(value: Any) -> dict[str, Any]:

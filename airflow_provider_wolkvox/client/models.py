@@ -18,7 +18,7 @@ import datetime
 import enum
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,12 +46,33 @@ RECORD_RESULTS = (
 )
 #: Dialing speed bounds of campaign.php?api=speed.
 MAX_SPEED = 100
+#: Call directions of configuration.php add_dnc's ``type_call`` and remove_dnc's ``type``.
+DNC_TYPES = ("inbound", "outbound", "inbound/outbound", "all")
+#: The directions information.php get_dnc lists (its ``type``).
+DNC_LIST_TYPES = ("inbound", "outbound", "all")
+#: remove_dnc's outbound as the vendor's collection spells it; sent as given when a caller asks for it.
+DNC_OUTBOUND_COLLECTION_SPELLING = "outboud"
+#: Digits a do-not-call number may have, after separators are removed. 6: the shortest national
+#: numbers in Wolkvox's markets (Italy); 20: room for a dial prefix before a 15-digit E.164 number.
+PHONE_MIN_DIGITS = 6
+PHONE_MAX_DIGITS = 20
+PHONE_ACCEPTED = (
+    f"give {PHONE_MIN_DIGITS} to {PHONE_MAX_DIGITS} digits, as text or int; spaces, dashes, dots, "
+    "slashes, parentheses and a leading '+' are removed"
+)
+#: Numbers per configuration.php add_dnc / remove_dnc call: the collection's limit of 10,000 items
+#: uploaded per call, which the DNC items repeat (they document no limit of their own).
+MAX_DNC_NUMBERS_PER_REQUEST = 10_000
+#: Rows a read answers at most (the collection's "60,000 records downloaded" per call).
+MAX_DOWNLOAD_ROWS = 60_000
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIGITS = re.compile(r"[0-9]+")
 # At most 18 digits: every count Wolkvox has fits, and int() never meets Python's 4300-digit limit.
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _DECIMAL = re.compile(r"[0-9]{1,15}(\.[0-9]{1,15})?")
+_PHONE_SEPARATORS = re.compile(r"[ \t\-./()]")
+_PHONE_DIGITS = re.compile(f"[0-9]{{{PHONE_MIN_DIGITS},{PHONE_MAX_DIGITS}}}")
 _TRUE = ("true", "yes", "1")
 _FALSE = ("false", "no", "0")
 BOOL_ACCEPTED = "use true or false (True/False, 'true'/'false', 'yes'/'no' or 1/0, any case)"
@@ -258,6 +279,67 @@ def parse_amd(value: Any, field_name: str = "amd") -> str:
     raise WolkvoxValidationError(
         field_name, f"{value!r} is not accepted; use one of {', '.join(AMD_COUNTRIES)}"
     )
+
+
+def parse_dnc_type(value: Any, field_name: str = "type_call", choices: Sequence[str] = DNC_TYPES) -> str:
+    """A call direction of the do-not-call list, any case, returned as Wolkvox spells it."""
+    return parse_choice(value, field_name, choices)
+
+
+def phone_number(value: Any) -> str | None:
+    """A do-not-call number as Wolkvox stores it (ASCII digits only), or None if it is not one.
+
+    Spaces, tabs, dashes, dots, slashes and parentheses are removed and one leading ``+`` is
+    dropped, so ``"+57 (300) 123-4567"`` gives ``"573001234567"``; what is left must be
+    :data:`PHONE_MIN_DIGITS` to :data:`PHONE_MAX_DIGITS` digits. An int is read as its digits.
+    Nothing else is changed: no country code is added, since Wolkvox matches numbers as stored.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        text = str(value)
+    elif isinstance(value, str):
+        text = _PHONE_SEPARATORS.sub("", value.strip())
+        if text.startswith("+"):
+            text = text[1:]
+    else:
+        return None
+    return text if _PHONE_DIGITS.fullmatch(text) else None
+
+
+def parse_phone_numbers(
+    values: Iterable[Any], field_name: str = "numbers", *, unit: str = "item"
+) -> list[str]:
+    """Every value as a do-not-call number (see :func:`phone_number`), in order, duplicates kept.
+
+    All values are checked before anything is returned. The error names the field, the position
+    of the first bad value (``unit`` and its 1-based number, e.g. "item 3"), how many are bad and
+    what is accepted, but never a value: phone numbers are personal data.
+    """
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise WolkvoxValidationError(
+            field_name, f"expected a list of phone numbers, got {type(values).__name__}"
+        )
+    numbers: list[str] = []
+    first_bad: tuple[int, str] | None = None
+    bad = 0
+    for position, value in enumerate(values, start=1):
+        number = phone_number(value)
+        if number is not None:
+            numbers.append(number)
+            continue
+        bad += 1
+        if first_bad is None:
+            if value is None or (isinstance(value, str) and not value.strip()):
+                what = "is empty"
+            elif isinstance(value, (str, int)) and not isinstance(value, bool):
+                what = "is not a phone number"
+            else:
+                what = f"is a {type(value).__name__}, not text"
+            first_bad = (position, what)
+    if first_bad is not None:
+        position, what = first_bad
+        more = f" ({bad - 1} more bad {unit}{'s' if bad > 2 else ''} after it)" if bad > 1 else ""
+        raise WolkvoxValidationError(field_name, f"{unit} {position} {what}{more}; {PHONE_ACCEPTED}")
+    return numbers
 
 
 def parse_opts(value: Any, field_name: str = "opts") -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""A local, faithful stand-in for the Wolkvox v2 API (campaign, information, real-time, DNC).
+"""A local, faithful stand-in for the Wolkvox v2 API (campaign, information, real-time, DNC, campaign_1).
 
 An HTTP server (standard library only) for demos, integration tests and offline DAG
 development. It is written from the vendor documentation independently of the provider's
@@ -111,14 +111,17 @@ Behaviours chosen where the vendor documentation is silent or ambiguous:
   ``optN``); ``type_camp`` must equal the campaign's type; an unknown field or an empty body is
   400. 200 "Campaign has been updated successfully", ``data`` echoing the fields sent plus
   ``campaign_id`` (minus ``camp_dial_order``).
-- Do-not-call list, per operation, in memory only and without effect on dialing:
-  configuration.php add_dnc (POST ``{"type_call", "telephones"}``, 201 "<n> telephones were
-  added"; numbers that are not 1-20 digits are skipped), remove_dnc (DELETE ``{"telephones":
-  [...] | "all", "type"}``, ``outboud`` read as outbound; removes the numbers of that type, any
+- Do-not-call list, per operation, in memory only: configuration.php add_dnc (POST
+  ``{"type_call", "telephones"}``, 201 "<n> telephones were added"; numbers that are not 1-20
+  digits are skipped), remove_dnc (DELETE ``{"telephones": [...] | "all", "type"}``, ``outbound``
+  and the collection's ``outboud`` both read as outbound; removes the numbers of that type, any
   type with "all"; 202 "<n> telephones were deleted"), campaign.php add_dnc (POST ``[{"telephone",
   "days_block"}]``, stored as outbound, 201 with ``total_added``/``total_rejected``/``total_sent``)
   and information.php get_dnc (``type`` inbound/outbound/all; inbound and outbound also list
   numbers blocked both ways; rows ``{"phone_number", "type", "date_delete"}``, the date added).
+  The simulated dialer honours it (below): numbers typed ``outbound``, ``all`` or
+  ``inbound/outbound`` block outbound calls, matched to a record's ``tel1``..``tel10`` as exact
+  digit strings (no country code is added or removed).
 - codify (PUT, type and id, collection 1.5): body ``cod_act`` and ``customer_id`` required,
   ``cod_act_2`` and ``comment`` optional; every record of that customer stores them and gets the
   result "codified" (not a documented value), so it is no longer left to call. 202 "customer_id
@@ -127,12 +130,25 @@ Behaviours chosen where the vendor documentation is silent or ambiguous:
   ``recall_date`` (YYYYmmddHHiiss), ``recall_telephone`` (digits) and ``customer_id``, all
   required; that customer's records store them and lose their result, so they are left to call
   again (the simulated dialer does not wait for the date). 202 with the collection's text.
-- Not emulated (400 "THE API YOU WANT TO CONSULT DOES NOT EXIST"): reports, agent and other
-  modules' apis, and the endpoints public scripts guess (``campaigns.php?api=delete_records``,
+- reports_manager.php campaign_1 (GET, collection §4), the final machine result: ``campaign_id``
+  (an id, or ``all`` for every campaign of the operation; an unknown id is 404) and
+  ``date_ini``/``date_end`` checked as for detail but selecting nothing (the emulator keeps no call
+  dates); rows ``{"result", "records", "percent"}`` (strings, percent with two decimals, of the
+  records with a result), most frequent first; records not called yet are left out.
+- Not emulated (400 "THE API YOU WANT TO CONSULT DOES NOT EXIST"): the other reports, agent and
+  other modules' apis, and the endpoints public scripts guess (``campaigns.php?api=delete_records``,
   ``/api/v1/``).
 - Dialing is simulated only when asked (``dial_rate``, ``--dial-rate``, POST
   /_emulator/dialing): a Started campaign then gives that many records a second a result
-  (answer, no-answer, busy, answer-machine), so ``records`` falls towards 0. Results given by
+  (answer, no-answer, busy, answer-machine), in upload order, so ``records`` falls towards 0.
+  The real dialer skips blocked numbers; here a record whose every non-blank phone is on the
+  outbound do-not-call list when the dialer reaches it is not called: it gets the result
+  ``do-not-call_clean`` (as report campaign_1 names it), costs none of the rate, and counts in
+  real_time's ``dial`` and campaign_15's ``llamadas`` as not called. A record with one phone left
+  unblocked is dialed (the emulator does not track which phone a call used). The
+  list in force is the one at the moment each record is due (changing the list first brings the
+  simulation up to date). ``clear_campaign``'s ``result=do-not-call`` and recall_records'
+  ``DO-NOT-CALL`` match the result ``do-not-call`` only, not these. Results given by
   the simulation live in memory only (not in the SQLite state file, until a recall_records on
   the campaign, a codify or a recall writes its records anew).
 - Paths outside ``/api/v2/`` and ``/_emulator/`` answer 404.

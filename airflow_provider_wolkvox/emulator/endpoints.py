@@ -158,6 +158,7 @@ class Endpoints:
             ("configuration.php", "add_dnc"): ("POST", self.add_dnc),
             ("configuration.php", "remove_dnc"): ("DELETE", self.remove_dnc),
             ("real_time.php", "campaigns"): ("GET", self.real_time_campaigns),
+            ("reports_manager.php", "campaign_1"): ("GET", self.report_campaign_1),
         }
 
     def resolve(self, module: str, api: str, method: str) -> Callable[[Call], Result]:
@@ -536,6 +537,35 @@ class Endpoints:
             raise ApiError(400, MSG_PARAMS)
         removed = self.store.remove_dnc(call.server, wanted, str(kind))
         return Result(202, f"{removed} telephones were deleted")
+
+    # --- reports_manager.php -----------------------------------------------------------------
+
+    def report_campaign_1(self, call: Call) -> Result:
+        """Final machine result per record (collection §4): ``{"result", "records", "percent"}`` rows.
+
+        ``campaign_id`` is an id or ``all``; the dates are checked as for detail but select
+        nothing, since the emulator keeps no call dates. Records not called yet are left out.
+        """
+        wanted = call.param("campaign_id")
+        start, end = _timestamp(call.param("date_ini")), _timestamp(call.param("date_end"))
+        if end < start:
+            raise ApiError(400, MSG_DATES)
+        if (end - start).total_seconds() > MAX_SPAN_SECONDS:
+            raise ApiError(400, MSG_SPAN)
+        if wanted.lower() == "all":
+            campaigns = self.store.campaigns(call.server)
+        else:
+            found = self.store.get(call.server, wanted, None)
+            if found is None:
+                raise ApiError(404, MSG_NOT_FOUND)
+            campaigns = [found]
+        counts = self.store.result_counts(campaigns)
+        total = sum(counts.values())
+        rows = [
+            {"result": result, "records": str(count), "percent": f"{count * 100 / total:.2f}"}
+            for result, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        ]
+        return Result(200, f"{len(rows)} records were found", rows)
 
     # --- real_time.php ---------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ import contextlib
 import re
 from typing import Any
 
+from .state import DNC_RESULT
+
 #: create_campaign's ``amd`` countries; edit_campaign's ``amd_conf`` adds "default" and "none".
 AMD_COUNTRIES = ("ARG", "CHL", "COL", "CRI", "ECU", "ESP", "GTM", "HND", "ITA", "MEX", "NIC", "PAN", "PER")
 YES_NO = ("yes", "no")
@@ -239,5 +241,6 @@ def export_row(record: dict[str, Any]) -> dict[str, str]:
         if column == "resultado":
             value = value.replace("-", " ").upper()
         row[column] = value
-    row["llamadas"] = "1" if record.get("result") else "0"
+    # A record skipped for do-not-call was not called.
+    row["llamadas"] = "1" if _text(record.get("result")) not in ("", DNC_RESULT) else "0"
     return row

@@ -25,6 +25,14 @@ FIRST_CAMPAIGN_ID = 1001
 PHONE_KEYS = tuple(f"tel{i}" for i in range(1, 11))
 #: Results the dialing simulation gives to the records it calls, in turn.
 DIAL_RESULTS = ("answer", "no-answer", "busy", "answer-machine")
+#: The result of a record the dialer skips because every phone of it is on the do-not-call list
+#: for outbound calls (report campaign_1's spelling). It is not a call.
+DNC_RESULT = "do-not-call_clean"
+#: Do-not-call types that block the dialer (outbound calls).
+OUTBOUND_DNC_TYPES = frozenset({"outbound", "all", "inbound/outbound"})
+
+#: A server's do-not-call list: phone -> {"type", "date"}.
+DncBook = dict[str, dict[str, str]]
 
 
 @dataclass
@@ -45,8 +53,12 @@ class Campaign:
         """Records not yet called (no ``result``): what the campaign list reports as ``records``."""
         return sum(1 for r in self.records if not r.get("result"))
 
-    def dial(self, now: float, rate: float) -> None:
-        """Simulate the dialer: while Started, give ``rate`` records a second a result, in order."""
+    def dial(self, now: float, rate: float, dnc: DncBook | None = None) -> None:
+        """Simulate the dialer: while Started, give ``rate`` records a second a result, in order.
+
+        A record whose every phone is on the outbound do-not-call list ``dnc`` is skipped as the
+        dialer reaches it: it gets :data:`DNC_RESULT` and does not count against the rate.
+        """
         if self.status != "Started" or rate <= 0:
             return
         if self.dialed_until is None:  # started before dialing was switched on, or reloaded
@@ -59,7 +71,11 @@ class Campaign:
         for record in self.records:
             if due == 0:
                 break
-            if not record.get("result"):
+            if record.get("result"):
+                continue
+            if dnc and blocked_outbound(record, dnc):
+                record["result"] = DNC_RESULT
+            else:
                 record["result"] = DIAL_RESULTS[due % len(DIAL_RESULTS)]
                 due -= 1
         if due:  # nothing left to call: do not bank the idle time
@@ -87,7 +103,7 @@ class Campaign:
         total = len(self.records)
         results = Counter(_s(r.get("result")) for r in self.records)
         clean = self.pending()
-        dialed = total - clean
+        dialed = total - clean - results[DNC_RESULT]  # a record skipped for do-not-call was not called
         percent = str(dialed * 100 // total) if total else "0"
         f = self.fields
         return {
@@ -129,6 +145,13 @@ def _s(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def blocked_outbound(record: dict[str, Any], dnc: DncBook) -> bool:
+    """Whether every non-blank phone of ``record`` (tel1..tel10) is on the outbound do-not-call list."""
+    phones = [str(record[key]).strip() for key in PHONE_KEYS if record.get(key) is not None]
+    phones = [phone for phone in phones if phone]
+    return bool(phones) and all(phone in dnc and dnc[phone]["type"] in OUTBOUND_DNC_TYPES for phone in phones)
+
+
 def has_phone(record: dict[str, Any]) -> bool:
     """A record is dialable only if at least one of tel1..tel10 is non-blank."""
     for key in PHONE_KEYS:
@@ -145,7 +168,7 @@ class Store:
         self.lock = threading.Lock()
         self._servers: dict[str, dict[str, Campaign]] = {}
         #: Do-not-call numbers per server: phone -> {"type", "date"} (memory only).
-        self._dnc: dict[str, dict[str, dict[str, str]]] = {}
+        self._dnc: dict[str, DncBook] = {}
         self._next_id = FIRST_CAMPAIGN_ID
         #: Records a second that a Started campaign "dials" (0: records are never called).
         self.dial_rate = 0.0
@@ -285,7 +308,8 @@ class Store:
                 return False
             if status is not None:
                 now = time.monotonic()
-                campaign.dial(now, self.dial_rate)  # what was called before a stop still counts
+                # what was called before a stop still counts
+                campaign.dial(now, self.dial_rate, self._dnc.get(campaign.server))
                 if status == "Started" and campaign.status != "Started":
                     campaign.dialed_until = now
                 elif status != "Started":
@@ -398,7 +422,14 @@ class Store:
 
     def records_of(self, campaign: Campaign) -> list[dict[str, Any]]:
         with self.lock:
+            self._dial()
             return list(campaign.records)
+
+    def result_counts(self, campaigns: list[Campaign]) -> Counter[str]:
+        """How many records of these campaigns have each result (records not called yet left out)."""
+        with self.lock:
+            self._dial()
+            return Counter(_s(r.get("result")) for c in campaigns for r in c.records if _s(r.get("result")))
 
     def campaigns(self, server: str) -> list[Campaign]:
         with self.lock:
@@ -424,6 +455,7 @@ class Store:
         """Add (or re-type) numbers; returns how many were given."""
         now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
         with self.lock:
+            self._dial()  # records due before the change were dialed under the old list
             book = self._dnc.setdefault(server, {})
             for phone in phones:
                 book[phone] = {"type": type_call, "date": now}
@@ -432,6 +464,7 @@ class Store:
     def remove_dnc(self, server: str, phones: list[str] | None, kind: str) -> int:
         """Remove these numbers (None: every number) whose type is ``kind`` (any with "all")."""
         with self.lock:
+            self._dial()
             book = self._dnc.get(server, {})
             doomed = [
                 phone
@@ -467,9 +500,10 @@ class Store:
         """Bring the dialing simulation up to now (called, under the lock, before every read)."""
         if self.dial_rate > 0:
             now = time.monotonic()
-            for campaigns in self._servers.values():
+            for server, campaigns in self._servers.items():
+                dnc = self._dnc.get(server)
                 for campaign in campaigns.values():
-                    campaign.dial(now, self.dial_rate)
+                    campaign.dial(now, self.dial_rate, dnc)
 
     def snapshot(self, include_records: bool = True) -> list[dict[str, Any]]:
         with self.lock:

@@ -49,6 +49,7 @@ PUBLIC_CLASSES = {
         "ClearCampaignRecordsOperator",
         "DeleteCampaignOperator",
     ],
+    f"{PACKAGE}.operators.dnc": ["AddDoNotCallOperator", "RemoveDoNotCallOperator"],
     f"{PACKAGE}.operators.records": ["UploadCampaignRecordsOperator"],
     f"{PACKAGE}.sensors.campaign": ["WolkvoxCampaignSensor"],
     f"{PACKAGE}.triggers.campaign": ["WolkvoxCampaignTrigger"],
