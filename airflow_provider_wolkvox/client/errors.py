@@ -231,3 +231,18 @@ def excerpt(text: str) -> str:
     """A short, single-line quote of a body for an error message."""
     flat = " ".join(text.split())
     return flat if len(flat) <= EXCERPT_CHARS else flat[:EXCERPT_CHARS] + "..."
+
+
+class UploadError(WolkvoxError):
+    """A record upload failed (client/upload.py). ``permanent`` says whether a later try could help.
+
+    Set per instance: a transient failure (a chunk provably not stored, a lost answer with a
+    store to resume from, a stop) leaves the progress in the store so that the next try sends
+    only what Wolkvox does not hold yet; a permanent one needs a person (invalid rows, a changed
+    input, a chunk found only in part, a verification mismatch with ``verify="fail"``, or a
+    failure after chunks were stored when there is no store to resume from).
+    """
+
+    def __init__(self, message: str, *, permanent: bool, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.permanent = permanent
