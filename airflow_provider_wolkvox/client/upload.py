@@ -538,7 +538,8 @@ class RecordUpload:
             else:  # a Dropped: hygiene left a valid record out (a duplicate, a do-not-call number)
                 self.reasons[str(record.code)] += 1
                 if self.rejects is not None:
-                    self.rejects.add(record.row, record.field, record.reason)
+                    row = record.row if record.row is not None else row_number
+                    self.rejects.add(row, record.field, record.reason)
 
     def _chunked(self, rows: Iterator[Row]) -> Iterator[_Chunk]:
         """Group the valid records into encoded chunks, in order."""

@@ -21,6 +21,9 @@ from airflow_provider_wolkvox.client.records import (
 from airflow_provider_wolkvox.operators.records import STATE_KEY, UploadCampaignRecordsOperator
 
 BASE = "https://wv0042.wolkvox.com/api/v2/campaign.php"
+INFO = "https://wv0042.wolkvox.com/api/v2/information.php"
+#: Records the fake add_record stored in campaign 1234 so far (what the campaign list counts).
+STORED = {"n": 0}
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +31,20 @@ def connection(set_connection):
     set_connection(
         password="tok-SECRET-123456", extra={"retry_min_delay": 0, "retry_max_delay": 0, "retry_attempts": 1}
     )
+
+
+def campaign_list(request, context):
+    """information.php?api=campaigns: campaign 1234 counts the records ``added`` stored."""
+    row = {"campaign_id": "1234", "campaign_name": "Test", "status": "Stopped", "records": str(STORED["n"])}
+    return {"code": "", "error": None, "msg": "1 records were found", "data": [row]}
+
+
+@pytest.fixture(autouse=True)
+def campaign_count(requests_mock):
+    """The upload verifies the campaign's record count (verify="warn" by default)."""
+    STORED["n"] = 0
+    requests_mock.get(f"{INFO}?api=campaigns", json=campaign_list)
+    return STORED
 
 
 class FakeStore:
@@ -45,6 +62,7 @@ class FakeStore:
 
 def added(request, context):
     sent = len(request.json())
+    STORED["n"] += sent
     context.status_code = 201
     return {
         "code": 201,
@@ -208,7 +226,17 @@ def test_25000_rows_go_in_three_requests_of_10000_10000_5000(requests_mock, tmp_
         "chunks_already_stored": 0,
         "skipped_invalid": 0,
         "invalid_rows": [],
+        "valid_records": 25_000,
+        "rejected_by_reason": {},
+        "hygiene": {},
+        "reject_file": None,
+        "verified": True,
+        "records_before": 0,
+        "records_after": 25_000,
+        "dry_run": False,
+        "api_calls": 5,  # 3 add_record, the campaign list before and after
     }
+    assert len(requests_mock.request_history) == 5
 
 
 def test_records_list_and_chunk_size(requests_mock):
@@ -241,6 +269,12 @@ class SlowClient:
         self.fail = fail or {}
         self.bodies = []
         self.done = set()
+        self.stored = 0
+
+    def get_campaign(self, campaign_id):
+        from airflow_provider_wolkvox.client import Campaign
+
+        return Campaign(str(campaign_id), "Test", records=self.stored)
 
     def add_records(self, type_campaign, campaign_id, records, *, campaign_status=None):
         from airflow_provider_wolkvox.client import UploadResult
@@ -255,6 +289,8 @@ class SlowClient:
             if first in self.fail:
                 self.fail[first]()
             time.sleep(self.delay)
+            with self.lock:
+                self.stored += len(batch)
             return UploadResult(len(batch), len(batch), 0, "ok")
         finally:
             with self.lock:

@@ -20,6 +20,7 @@ from test_records import (
     make,
     write_csv,
 )
+from test_records import campaign_count as campaign_count  # the campaign list verify reads
 from test_records import slow_client as slow_client  # the fixture
 
 from airflow_provider_wolkvox._compat import AirflowException, AirflowFailException
