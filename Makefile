@@ -33,22 +33,30 @@ EDITABLE_LOCK := $(or $(TMPDIR),/tmp)/airflow-provider-wolkvox-editable.lock
 
 venv: $(VENV)/.installed
 
-# The main venv also carries the Celery/PostgreSQL parts of the deployment test and Selenium for the
-# browser check (tests/deployment, tests/browser).
-$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) requirements/deployment-airflow-3.3.txt requirements/browser.txt
+# The main venv also carries the Celery/PostgreSQL parts of the deployment test, Selenium for the
+# browser check (tests/deployment, tests/browser), and the contact sources with their test servers
+# (requirements/contacts-airflow-3.3.txt: phonenumbers, the Amazon/PostgreSQL/SQLite providers, moto).
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) requirements/deployment-airflow-3.3.txt requirements/browser.txt \
+		requirements/contacts-airflow-3.3.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	flock $(EDITABLE_LOCK) $(BIN)/$(PIP) -c $(CONSTRAINTS) "apache-airflow==$(AIRFLOW_VERSION)" -e ".[dev]" \
-		-r requirements/deployment-airflow-3.3.txt -r requirements/browser.txt
+	flock $(EDITABLE_LOCK) $(BIN)/$(PIP) -c $(CONSTRAINTS) "apache-airflow==$(AIRFLOW_VERSION)" \
+		-e ".[dev,contacts]" -r requirements/deployment-airflow-3.3.txt -r requirements/browser.txt \
+		-r requirements/contacts-airflow-3.3.txt
 	touch $@
 
 # .venv-<minor>: Airflow and the test tools first (the long part, parallel-safe; pip's download
-# cache is shared, so a wheel is fetched once for all of them), then the project, editable.
-.venv-%/.installed: pyproject.toml requirements/constraints-airflow-%.txt
+# cache is shared, so a wheel is fetched once for all of them), then the project, editable, with
+# its [contacts] extra (phonenumbers, pinned in the constraints). A minor that runs the whole suite
+# (2.10) also gets requirements/contacts-airflow-<minor>.txt: the object-storage and SQL providers
+# and moto for the contact-source tests.
+.SECONDEXPANSION:
+.venv-%/.installed: pyproject.toml requirements/constraints-airflow-%.txt $$(wildcard requirements/contacts-airflow-$$*.txt)
 	test -n "$(AIRFLOW_$*)" || { echo "no AIRFLOW_$* version in the Makefile" >&2; exit 1; }
 	test -x .venv-$*/bin/python || $(PYTHON) -m venv .venv-$*
 	.venv-$*/bin/$(PIP) -c requirements/constraints-airflow-$*.txt \
-		"apache-airflow==$(AIRFLOW_$*)" pytest requests-mock jsonschema
-	flock $(EDITABLE_LOCK) .venv-$*/bin/$(PIP) -c requirements/constraints-airflow-$*.txt -e .
+		"apache-airflow==$(AIRFLOW_$*)" pytest requests-mock jsonschema \
+		$(addprefix -r ,$(wildcard requirements/contacts-airflow-$*.txt))
+	flock $(EDITABLE_LOCK) .venv-$*/bin/$(PIP) -c requirements/constraints-airflow-$*.txt -e ".[contacts]"
 	touch $@
 
 venv2: .venv-2.10/.installed

@@ -32,6 +32,8 @@ _FALLBACKS: dict[str, tuple[str, ...]] = {
     "AirflowNotFoundException": ("airflow.sdk.exceptions", "airflow.exceptions"),
     "AirflowSensorTimeout": ("airflow.sdk.exceptions", "airflow.exceptions"),
     "AirflowSkipException": ("airflow.sdk.exceptions", "airflow.exceptions"),
+    # Loaded on first use (see __getattr__): fsspec and universal-pathlib come with it.
+    "ObjectStoragePath": ("airflow.sdk", "airflow.io.path"),
 }
 
 
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
         BaseSensorOperator,
         Connection,
         Context,
+        ObjectStoragePath,
         PokeReturnValue,
         conf,
     )
@@ -109,6 +112,7 @@ __all__ = [
     "BaseSensorOperator",
     "BaseTrigger",
     "Context",
+    "ObjectStoragePath",
     "PokeReturnValue",
     "TriggerEvent",
     "conf",
@@ -134,4 +138,8 @@ def __getattr__(name: str) -> Any:
         from airflow.triggers import base
 
         return getattr(base, name)
+    # Object storage (airflow.sdk.ObjectStoragePath on 3.x, airflow.io.path's on 2.x) imports
+    # fsspec and universal-pathlib: only the sources that read or write a URL pay for it.
+    if name == "ObjectStoragePath":
+        return _resolve(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,13 +17,14 @@ non-blank phone among ``tel1``-``tel10``, since Wolkvox cannot dial it otherwise
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
 from airflow_provider_wolkvox.client.models import CampaignType
@@ -61,13 +62,21 @@ _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
 class InvalidRecordError(WolkvoxValidationError):
-    """One record is not accepted. ``row`` is its row number (see :func:`read_rows`), when known."""
+    """One record is not accepted. ``row`` is its row number (see :func:`read_rows`), when known.
 
-    def __init__(self, field: str, message: str, row: int | None = None) -> None:
+    ``code`` is a short reason code for counts per reason (``invalid`` unless a check says more,
+    e.g. ``invalid_phone``); ``reason`` is the message without the row.
+    """
+
+    #: The reason code when none is given.
+    code: str = "invalid"
+
+    def __init__(self, field: str, message: str, row: int | None = None, code: str = "invalid") -> None:
         where = f"row {row}: " if row is not None else ""
         super().__init__(field, where + message)
         self.row = row
         self.reason = message
+        self.code = code
 
 
 class RecordValidator:
@@ -185,70 +194,83 @@ class RecordValidator:
         (a validation pass that builds nothing).
         """
         fmt = file_format_of(path, file_format)
-        try:
-            if fmt == "jsonl":
-                yield from self.clean_rows(_jsonl_rows(path))
-            else:
-                yield from self._csv_records(path, check_only)
-        except UnicodeDecodeError as exc:
-            raise _not_utf8(path, exc) from None
+        yield from self.read_stream(_opener(path), os.fspath(path), fmt, check_only=check_only)
+
+    def read_stream(
+        self,
+        open_binary: Callable[[], BinaryIO],
+        name: str,
+        file_format: str | None = None,
+        *,
+        check_only: bool = False,
+    ) -> Iterator[tuple[int, dict[str, str] | InvalidRecordError | None]]:
+        """:meth:`read_records` of a binary stream: ``open_binary()`` opens it (on the first row
+        asked for), ``name`` is what messages call it and tells the format when ``file_format``
+        does not. The stream is read once, as UTF-8 (a byte-order mark is ignored), and closed.
+        """
+        fmt = file_format_of(name, file_format)
+        with _text(open_binary, fmt) as handle:
+            try:
+                if fmt == "jsonl":
+                    yield from self.clean_rows(_jsonl_lines(handle))
+                else:
+                    yield from self._csv_records(handle, name, check_only)
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(name, exc) from None
 
     def _csv_records(
-        self, path: str | os.PathLike[str], check_only: bool
+        self, handle: TextIO, name: str, check_only: bool
     ) -> Iterator[tuple[int, dict[str, str] | InvalidRecordError | None]]:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, [])
-            _check_header(header)
-            columns: list[tuple[int, str]] = []  # (cell index, wolkvox field) of the kept columns
-            bad_column: tuple[str, str] | None = None
-            for index, column in enumerate(header):
-                name = self.column_mapping.get(column, column) if self.column_mapping else column
-                if name is None:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        _check_header(header)
+        columns: list[tuple[int, str]] = []  # (cell index, wolkvox field) of the kept columns
+        bad_column: tuple[str, str] | None = None
+        for index, column in enumerate(header):
+            mapped = self.column_mapping.get(column, column) if self.column_mapping else column
+            if mapped is None:
+                continue
+            if mapped not in self.allowed and bad_column is None:
+                bad_column = (mapped, f"unknown field {mapped!r}; use {self._field_hint(mapped)}")
+            columns.append((index, mapped))
+        if header and not columns:
+            raise WolkvoxValidationError(
+                "column_mapping",
+                f"drops every column of {name!r} ({', '.join(header)}); keep at least one "
+                "phone column (mapped to tel1-tel10)",
+            )
+        phones = [index for index, field in columns if field in PHONE_FIELDS]
+        names = [field for _, field in columns]
+        # The kept cells of a row, in the order of ``names``; the identity when none is dropped.
+        kept = itemgetter(*(index for index, _ in columns)) if len(columns) < len(header) else None
+        width = len(header)
+        line = reader.line_num
+        for row in reader:
+            number, line = line + 1, reader.line_num
+            if not row:  # a blank line, as csv.DictReader skips it
+                continue
+            if len(row) != width:
+                if len(row) > width:
+                    yield (
+                        number,
+                        InvalidRecordError("record", "has more values than the header has columns", number),
+                    )
                     continue
-                if name not in self.allowed and bad_column is None:
-                    bad_column = (name, f"unknown field {name!r}; use {self._field_hint(name)}")
-                columns.append((index, name))
-            if header and not columns:
-                raise WolkvoxValidationError(
-                    "column_mapping",
-                    f"drops every column of {os.fspath(path)!r} ({', '.join(header)}); keep at least one "
-                    "phone column (mapped to tel1-tel10)",
-                )
-            phones = [index for index, name in columns if name in PHONE_FIELDS]
-            names = [name for _, name in columns]
-            # The kept cells of a row, in the order of ``names``; the identity when none is dropped.
-            kept = itemgetter(*(index for index, _ in columns)) if len(columns) < len(header) else None
-            width = len(header)
-            line = reader.line_num
-            for row in reader:
-                number, line = line + 1, reader.line_num
-                if not row:  # a blank line, as csv.DictReader skips it
-                    continue
-                if len(row) != width:
-                    if len(row) > width:
-                        yield (
-                            number,
-                            InvalidRecordError(
-                                "record", "has more values than the header has columns", number
-                            ),
-                        )
-                        continue
-                    row += [""] * (width - len(row))
-                if bad_column is not None:
-                    yield number, InvalidRecordError(*bad_column, number)
-                    continue
-                for index in phones:
-                    if row[index].strip():
-                        break
-                else:
-                    yield number, _no_phone(number)
-                    continue
-                if check_only:
-                    yield number, None
-                else:
-                    cells = row if kept is None else _as_tuple(kept(row))
-                    yield number, {name: value for name, value in zip(names, cells, strict=True) if value}
+                row += [""] * (width - len(row))
+            if bad_column is not None:
+                yield number, InvalidRecordError(*bad_column, number)
+                continue
+            for index in phones:
+                if row[index].strip():
+                    break
+            else:
+                yield number, _no_phone(number)
+                continue
+            if check_only:
+                yield number, None
+            else:
+                cells = row if kept is None else _as_tuple(kept(row))
+                yield number, {field: value for field, value in zip(names, cells, strict=True) if value}
 
 
 def file_format_of(path: str | os.PathLike[str], file_format: str | None = None) -> str:
@@ -278,19 +300,51 @@ def read_rows(path: str | os.PathLike[str], file_format: str | None = None) -> I
     Row numbers are line numbers in the file, as an editor or spreadsheet shows them: in a CSV the
     header is line 1, so the first record is row 2; blank JSON Lines lines are skipped but
     counted. A JSON Lines line that is not valid JSON yields an InvalidRecordError instead of a
-    row, so callers can report or skip it like any other invalid record. CSV files are read as
+    row, so callers can report or skip it like any other invalid record. Files are read as
     UTF-8 (a byte-order mark is ignored).
     """
     fmt = file_format_of(path, file_format)
+    yield from read_stream_rows(_opener(path), os.fspath(path), fmt)
+
+
+def read_stream_rows(
+    open_binary: Callable[[], BinaryIO], name: str, file_format: str | None = None
+) -> Iterator[tuple[int, Any]]:
+    """:func:`read_rows` of a binary stream (see :meth:`RecordValidator.read_stream`)."""
+    fmt = file_format_of(name, file_format)
+    with _text(open_binary, fmt) as handle:
+        try:
+            yield from _csv_lines(handle) if fmt == "csv" else _jsonl_lines(handle)
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(name, exc) from None
+
+
+def _opener(path: str | os.PathLike[str]) -> Callable[[], BinaryIO]:
+    """A callable opening the local file ``path`` for binary reading."""
+
+    def open_binary() -> BinaryIO:
+        return open(path, "rb")
+
+    return open_binary
+
+
+def _text(open_binary: Callable[[], BinaryIO], fmt: str) -> io.TextIOWrapper:
+    """The binary stream ``open_binary()`` as UTF-8 text (BOM dropped); closing it closes the stream.
+
+    CSV keeps its line endings for the csv module (``newline=""``, as the csv docs ask); JSON
+    Lines reads universal newlines, as a text-mode ``open`` does.
+    """
+    binary = open_binary()
     try:
-        yield from _csv_rows(path) if fmt == "csv" else _jsonl_rows(path)
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(path, exc) from None
+        return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="" if fmt == "csv" else None)
+    except BaseException:
+        binary.close()
+        raise
 
 
-def _not_utf8(path: str | os.PathLike[str], exc: UnicodeDecodeError) -> WolkvoxValidationError:
+def _not_utf8(name: str, exc: UnicodeDecodeError) -> WolkvoxValidationError:
     return WolkvoxValidationError(
-        "path", f"{os.fspath(path)!r} is not UTF-8 text (byte offset {exc.start}); save it as UTF-8"
+        "path", f"{name!r} is not UTF-8 text (byte offset {exc.start}); save it as UTF-8"
     )
 
 
@@ -309,36 +363,34 @@ def _check_header(header: list[str]) -> None:
         raise WolkvoxValidationError("path", f"the CSV header repeats column(s) {', '.join(duplicates)}")
 
 
-def _csv_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, [])
-        _check_header(header)
-        width = len(header)
-        line = reader.line_num
-        for row in reader:
-            # line_num is the physical line where the row ended; the row starts after the previous one.
-            number, line = line + 1, reader.line_num
-            if not row:  # a blank line
-                continue
-            # Shaped like csv.DictReader's rows: missing cells are None, surplus ones under None.
-            record: dict[str | None, Any] = dict(zip(header, row, strict=False))
-            if len(row) > width:
-                record[None] = row[width:]
-            for column in header[len(row) :]:
-                record[column] = None
-            yield number, record
+def _csv_lines(handle: TextIO) -> Iterator[tuple[int, Any]]:
+    reader = csv.reader(handle)
+    header = next(reader, [])
+    _check_header(header)
+    width = len(header)
+    line = reader.line_num
+    for row in reader:
+        # line_num is the physical line where the row ended; the row starts after the previous one.
+        number, line = line + 1, reader.line_num
+        if not row:  # a blank line
+            continue
+        # Shaped like csv.DictReader's rows: missing cells are None, surplus ones under None.
+        record: dict[str | None, Any] = dict(zip(header, row, strict=False))
+        if len(row) > width:
+            record[None] = row[width:]
+        for column in header[len(row) :]:
+            record[column] = None
+        yield number, record
 
 
-def _jsonl_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, InvalidRecordError("record", f"not valid JSON ({exc.msg})", number)
+def _jsonl_lines(handle: TextIO) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, InvalidRecordError("record", f"not valid JSON ({exc.msg})", number)
 
 
 def encode_chunk(records: list[dict[str, str]]) -> bytes:
@@ -357,4 +409,5 @@ __all__ = [
     "encode_chunk",
     "file_format_of",
     "read_rows",
+    "read_stream_rows",
 ]

@@ -2,144 +2,41 @@
 
 Both listen on 127.0.0.1 and a free port only, keep their data in a temporary directory, and
 are stopped (and their directory removed) by :meth:`stop`, which is safe to call at any point
-of a failed start. PostgreSQL refuses to run as root, so as root it runs as the ``postgres``
-user the Debian package creates (``runuser``); as anyone else it runs as that user.
+of a failed start. PostgreSQL is tests/postgres_server.py's (shared with the contact-source
+tests), with the deployment's own directory prefix.
 """
 
 from __future__ import annotations
 
 import contextlib
-import glob
-import os
-import pwd
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+import postgres_server
 from airflow_cli import free_port, stop_group
+from postgres_server import postgres_bin
 
 
-def _postgres_bin() -> Path:
-    """Debian's newest PostgreSQL server binaries (they are not on PATH there)."""
-    found = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3].split(".")[0])
-    )
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    if initdb:
-        return Path(initdb).resolve().parent
-    raise FileNotFoundError("PostgreSQL is not installed: apt-get install postgresql (make system-packages)")
+class Postgres(postgres_server.Postgres):
+    """The metadata database of the deployment: user and database ``airflow``."""
+
+    def __init__(self, password: str) -> None:
+        super().__init__(password, prefix="wolkvox-deploy-pg-")
 
 
 def missing_packages() -> list[str]:
     """The Debian packages this test needs and cannot find."""
     missing = []
     try:
-        _postgres_bin()
+        postgres_bin()
     except FileNotFoundError:
         missing.append("postgresql")
     if not shutil.which("redis-server"):
         missing.append("redis-server")
     return missing
-
-
-class Postgres:
-    """``postgres`` with scram-sha-256 password logins over TCP on 127.0.0.1 only."""
-
-    user = "airflow"
-    database = "airflow"
-
-    def __init__(self, password: str) -> None:
-        self.password = password
-        self.bin = _postgres_bin()
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="wolkvox-deploy-pg-"))
-        self.data = self.dir / "data"
-        self.log = self.dir / "postgres.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._as: list[str] = []
-        if os.geteuid() == 0:
-            owner = pwd.getpwnam("postgres")
-            os.chown(self.dir, owner.pw_uid, owner.pw_gid)
-            self._as = ["runuser", "-u", "postgres", "--"]
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg2://{self.user}:{self.password}@127.0.0.1:{self.port}/{self.database}"
-
-    def client_env(self) -> dict[str, str]:
-        return {**os.environ, "PGPASSWORD": self.password, "PGHOST": "127.0.0.1", "PGPORT": str(self.port)}
-
-    def start(self) -> None:
-        pwfile = self.dir / "pwfile"
-        pwfile.write_text(self.password)
-        if self._as:
-            shutil.chown(pwfile, "postgres")
-        initdb = [str(self.bin / "initdb"), "-D", str(self.data), "-U", self.user, f"--pwfile={pwfile}"]
-        initdb += ["--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8", "--no-locale"]
-        done = subprocess.run([*self._as, *initdb], capture_output=True, text=True, timeout=120)
-        pwfile.unlink()
-        assert done.returncode == 0, f"initdb failed: {done.stdout[-2000:]}{done.stderr[-2000:]}"
-        settings = {
-            "listen_addresses": "127.0.0.1",
-            "port": str(self.port),
-            "unix_socket_directories": str(self.dir),
-            # A test database: durability buys nothing here and costs the 2 cores time.
-            "fsync": "off",
-            "synchronous_commit": "off",
-            "full_page_writes": "off",
-            "max_connections": "200",
-        }
-        args = [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [*self._as, str(self.bin / "postgres"), "-D", str(self.data), *args],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 60
-        while True:
-            ready = subprocess.run(
-                [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)], capture_output=True
-            )
-            if ready.returncode == 0:
-                break
-            assert self.proc.poll() is None, f"postgres exited: {self.log.read_text()[-2000:]}"
-            assert time.monotonic() < deadline, f"postgres did not start: {self.log.read_text()[-2000:]}"
-            time.sleep(0.2)
-        self.psql(f"CREATE DATABASE {self.database}", database="postgres")
-
-    def psql(self, sql: str, database: str | None = None) -> str:
-        done = subprocess.run(
-            [str(self.bin / "psql"), "-U", self.user, "-d", database or self.database, "-XAtq", "-c", sql],
-            env=self.client_env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    def dump(self) -> bytes:
-        """A plain-SQL ``pg_dump`` of the metadata database, with every table's data."""
-        done = subprocess.run(
-            [str(self.bin / "pg_dump"), "-U", self.user, "-d", self.database, "--no-owner"],
-            env=self.client_env(),
-            capture_output=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr.decode(errors="replace")
-        return done.stdout
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            # SIGTERM (smart shutdown) then SIGKILL: every client is gone by now.
-            stop_group(self.proc, grace=20)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Redis:

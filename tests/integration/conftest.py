@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from airflow_cli import AIRFLOW, airflow_env, migrate
@@ -73,3 +74,84 @@ def run_dag(
         )
 
     return run
+
+
+# --- contact sources (issue 13): S3 on moto's server, PostgreSQL, SQLite; see contact_sources.py ----
+
+
+def _need_contact_packages() -> None:
+    import contact_sources
+
+    missing = contact_sources.missing_python_packages()
+    if missing:
+        pytest.skip(
+            f"{', '.join(missing)} not installed: the contact-source tests run in .venv and .venv-2.10 "
+            "(requirements/contacts-airflow-<minor>.txt)"
+        )
+
+
+@pytest.fixture(scope="session")
+def moto_s3() -> Iterator[Any]:
+    """moto's S3 over HTTP on 127.0.0.1 (``contact_sources.MotoS3``), one per session."""
+    _need_contact_packages()
+    import contact_sources
+
+    with contact_sources.running_moto_s3() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(moto_s3: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new empty bucket on ``moto_s3``, and the ``aws`` connection ``contact_sources.AWS_CONN_ID``
+    (endpoint_url in its extra) defined for the test."""
+    import contact_sources
+
+    monkeypatch.setenv(contact_sources.env_name(contact_sources.AWS_CONN_ID), moto_s3.connection())
+    return str(moto_s3.new_bucket())
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A throwaway PostgreSQL on 127.0.0.1 (tests/postgres_server.py), one per session."""
+    _need_contact_packages()
+    import postgres_server as pg
+
+    try:
+        pg.postgres_bin()
+    except FileNotFoundError as exc:
+        pytest.fail(f"{exc}")
+    import contact_sources
+
+    with contact_sources.running_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_conn_id(postgres_server: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The ``postgres`` connection ``contact_sources.POSTGRES_CONN_ID`` to ``postgres_server``."""
+    import contact_sources
+
+    conn_id = contact_sources.POSTGRES_CONN_ID
+    value = contact_sources.postgres_connection(postgres_server)
+    monkeypatch.setenv(contact_sources.env_name(conn_id), value)
+    return conn_id
+
+
+@pytest.fixture
+def sqlite_path(tmp_path: Path) -> Path:
+    """The file of the test's SQLite database (created empty by ``sqlite_conn_id``)."""
+    return tmp_path / "contacts.sqlite"
+
+
+@pytest.fixture
+def sqlite_conn_id(sqlite_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The ``sqlite`` connection ``contact_sources.SQLITE_CONN_ID`` to an empty database file."""
+    import sqlite3
+
+    _need_contact_packages()
+    import contact_sources
+
+    sqlite3.connect(sqlite_path).close()
+    conn_id = contact_sources.SQLITE_CONN_ID
+    monkeypatch.setenv(contact_sources.env_name(conn_id), contact_sources.sqlite_connection(sqlite_path))
+    return conn_id

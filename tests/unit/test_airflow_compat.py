@@ -26,6 +26,7 @@ WHERE = {
     "AirflowFailException": ("airflow.sdk.exceptions", "airflow.exceptions"),
     "AirflowSensorTimeout": ("airflow.sdk.exceptions", "airflow.exceptions"),
     "AirflowSkipException": ("airflow.sdk.exceptions", "airflow.exceptions"),
+    "ObjectStoragePath": ("airflow.sdk", "airflow.io.path"),  # loaded on first use
 }
 
 
