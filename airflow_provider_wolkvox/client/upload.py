@@ -39,6 +39,20 @@ grow by exactly the records Wolkvox accepted over the whole upload. The count re
 first chunk is kept in the store, so a retry compares with the first try's baseline. Wolkvox
 (and the emulator) count the records not yet called, so dialing, another upload or a clear of
 the same campaign during the upload shows as a mismatch: verify a campaign that is stopped.
+
+**The summary** :meth:`RecordUpload.run` returns: ``sent``, ``accepted``, ``rejected`` (records
+of the whole upload as Wolkvox reported them, earlier tries included); ``sent_this_try``,
+``accepted_this_try``, ``rejected_this_try``, ``requests`` (add_record calls) and
+``chunks_sent_this_try`` for this try; ``chunks`` (in the input), ``chunks_already_stored`` (not
+sent because an earlier try stored them), ``valid_records`` (records in the input after hygiene);
+``skipped_invalid`` and ``invalid_rows`` (the first 100 row numbers left out by
+``on_invalid="skip"``); ``rejected_by_reason`` (rows left out per reason code: the invalid rows'
+``code``, ``invalid`` by default, and hygiene's ``duplicate``/``do_not_call``); ``hygiene``
+(:attr:`Hygiene.counts`, or ``{}``); ``reject_file`` (where rejected rows were written, None when
+none was); ``verified`` (True, False, or None when not checked), ``records_before`` and
+``records_after`` (the campaign's counts it compared); ``dry_run``; and ``api_calls``, the Wolkvox
+calls this try made (add_record, find_record, the campaign list, get_dnc; a call the client
+retried after a transport error or a throttle answer counts once).
 """
 
 from __future__ import annotations

@@ -185,22 +185,14 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
         dry_run = parse_bool(self.upload_dry_run, "dry_run")
         checked = _checked_arguments(self, context)
         validator = RecordValidator(kind, self.column_mapping)
-        hygiene = None
-        if (
-            checked["dnc_lists"]
-            or flags["wolkvox_dnc"]
-            or self.default_region
-            or self.dial_prefix
-            or (self.dedupe or self.dnc_action != "drop_record")
-        ):
-            from airflow_provider_wolkvox.client.hygiene import Hygiene
+        from airflow_provider_wolkvox.client.hygiene import Hygiene
 
-            hygiene = Hygiene(
-                default_region=self.default_region,
-                dial_prefix=self.dial_prefix or "",
-                dedupe=self.dedupe,
-                dnc_action=self.dnc_action,
-            )
+        hygiene = Hygiene(  # checks its arguments; phonenumbers is imported only with a region
+            default_region=self.default_region,
+            dial_prefix=self.dial_prefix or "",
+            dedupe=self.dedupe,
+            dnc_action=self.dnc_action,
+        )
         pool_slots = getattr(self, "pool_slots", None)
         if isinstance(pool_slots, int) and pool_slots < self.max_in_flight:
             self.log.warning(
@@ -209,24 +201,20 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
                 self.max_in_flight,
                 pool_slots,
             )
-        rows, reject_target = self._open_source(validator, checked["records"], stack)
-        rejects = reject_file = None
-        if reject_target is not None:
-            try:  # INTERIM until client/rejects.py lands
-                from airflow_provider_wolkvox.client.rejects import RejectReport
-                from airflow_provider_wolkvox.operators.sources import open_for_write
+        # The storage first (the source file exists, the reject folder does, the do-not-call lists
+        # are read), the SQL query last: nothing is run on the database if a location is wrong.
+        from airflow_provider_wolkvox.client.rejects import RejectReport
+        from airflow_provider_wolkvox.operators.sources import open_for_write, path_source, read_numbers
 
-                rejects = RejectReport(open_for_write(reject_target, self.storage_conn_id))
-                reject_file = str(reject_target)
-            except ImportError:
-                pass
-        if checked["dnc_lists"]:
-            from airflow_provider_wolkvox.operators.sources import read_numbers
-
-            assert hygiene is not None
-            for target in checked["dnc_lists"]:
-                added = hygiene.block(read_numbers(target, self.storage_conn_id))
-                self.log.info("Do-not-call list %s: %d number(s) blocked", target, added)
+        source = path_source(self.path, self.storage_conn_id) if self.path is not None else None
+        target = self.reject_path
+        if target is None and self.path is not None:
+            target = _rejects_next_to(self.path)
+        rejects = RejectReport(open_for_write(target, self.storage_conn_id)) if target is not None else None
+        for location in checked["dnc_lists"]:
+            added = hygiene.block(read_numbers(location, self.storage_conn_id))
+            self.log.info("Do-not-call list %s: %d new number(s) blocked", location, added)
+        rows = self._rows(validator, checked["records"], source, stack)
         return RecordUpload(
             client_factory=self.hook.get_conn,
             campaign_id=campaign_id,
@@ -238,46 +226,34 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
             on_invalid=on_invalid,
             store=task_state_store(context),
             resume=flags["resume"],
-            hygiene=hygiene,
+            hygiene=hygiene if hygiene.enabled or flags["wolkvox_dnc"] else None,
             wolkvox_dnc=flags["wolkvox_dnc"],
             rejects=rejects,
-            reject_file=reject_file,
+            reject_file=None if target is None else str(target),
             verify=verify,
             dry_run=dry_run,
             log=self.log,
         )
 
-    def _open_source(
-        self, validator: RecordValidator, records: Any, stack: ExitStack
-    ) -> tuple[Iterator[Row], Any]:
-        """The row stream of the one source given, and where its reject file goes by default."""
-        # INTERIM until client/sources.py and operators/sources.py land (issue 13 "sources").
-        from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
-        from airflow_provider_wolkvox.client.records import file_format_of
+    def _rows(self, validator: RecordValidator, records: Any, source: Any, stack: ExitStack) -> Iterator[Row]:
+        """The row stream of the one source given: a list, an opened file, or the query, run now."""
+        from airflow_provider_wolkvox.client.sources import file_rows, list_rows, sql_rows
 
         if records is not None:
-            return validator.clean_rows(enumerate(records, start=1)), self.reject_path
-        if self.sql is not None:
-            raise WolkvoxValidationError("sql", "SQL sources are not available yet")
-        if "://" in os.fspath(self.path):
-            raise WolkvoxValidationError(
-                "path", f"{self.path!r} is not accepted; give a local file path (URLs are not read)"
-            )
-        path = os.path.abspath(os.fspath(self.path))
-        fmt = file_format_of(path, self.file_format)
-        try:
-            os.stat(path)
-        except OSError as exc:
-            raise WolkvoxValidationError("path", f"cannot read {path!r}: {exc.strerror}") from None
-        if not os.path.isfile(path):
-            raise WolkvoxValidationError("path", f"{path!r} is not a file")
-        rows = validator.read_records(path, fmt)
-        return rows, self.reject_path if self.reject_path is not None else _rejects_next_to(self.path)
+            return list_rows(validator, records)
+        if source is not None:
+            open_binary, name = source
+            return file_rows(validator, open_binary, name, self.file_format)
+        from airflow_provider_wolkvox.operators.sources import sql_cursor
+
+        cursor = stack.enter_context(sql_cursor(str(self.sql), str(self.sql_conn_id), self.sql_parameters))
+        return sql_rows(validator, cursor)
 
 
 def _checked_arguments(op: UploadCampaignRecordsOperator, context: Context) -> dict[str, Any]:
     """The source and location arguments, checked: exactly one source, each value of a known shape."""
     from airflow_provider_wolkvox.client.errors import WolkvoxValidationError as Invalid
+    from airflow_provider_wolkvox.client.records import file_format_of
 
     records = op.records.resolve(context) if _is_xcom_arg(op.records) else op.records
     sources = [
@@ -298,6 +274,8 @@ def _checked_arguments(op: UploadCampaignRecordsOperator, context: Context) -> d
         raise Invalid("records", f"expected a list of record dicts, got {type(records).__name__}")
     if op.path is not None and not _is_location(op.path):
         raise Invalid("path", f"expected a file path, a URL or an ObjectStoragePath, got {op.path!r}")
+    if op.path is not None:  # before the storage is touched: the suffix alone may tell it is wrong
+        file_format_of(op.path if isinstance(op.path, str) else str(op.path), op.file_format)
     if op.sql is not None and (not isinstance(op.sql, str) or not op.sql.strip()):
         raise Invalid("sql", "expected the text of a query")
     for name in ("sql_conn_id", "sql_parameters"):

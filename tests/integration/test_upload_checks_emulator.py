@@ -141,3 +141,34 @@ def test_numbers_on_the_emulators_do_not_call_list_are_not_uploaded(wolkvox_emul
     assert wolkvox_emulator.request_counts["get_dnc"] == 1
     assert summary["rejected_by_reason"] == {"do_not_call": 3}
     assert summary["verified"] is True and summary["accepted"] == 2_497
+
+
+def test_a_csv_in_s3_is_uploaded_and_its_reject_file_written_next_to_it(
+    wolkvox_emulator,  # noqa: F811
+    campaign_id,
+    moto_s3,
+    s3_bucket,
+):
+    from contact_sources import AWS_CONN_ID
+
+    lines = ["customer_id,customer_name,phone"]
+    lines += [f"C{i:05d},Contact {i},{'' if i % 500 == 7 else f'3{i:09d}'}" for i in range(1_200)]
+    moto_s3.client().put_object(Bucket=s3_bucket, Key="in/contacts.csv", Body="\n".join(lines).encode())
+
+    summary = upload(
+        campaign_id,
+        path=f"s3://{s3_bucket}/in/contacts.csv",
+        storage_conn_id=AWS_CONN_ID,
+        column_mapping={"phone": "tel1"},
+        on_invalid="skip",
+        chunk_size=500,
+        dedupe="customer_id",
+    ).execute({})
+
+    assert summary["reject_file"] == f"s3://{s3_bucket}/in/contacts.rejects.csv"
+    written = moto_s3.client().get_object(Bucket=s3_bucket, Key="in/contacts.rejects.csv")["Body"].read()
+    assert written.decode().splitlines()[1:] == [
+        f"{row},tel1,no phone number; give at least one of tel1-tel10" for row in (9, 509, 1009)
+    ]
+    assert (summary["valid_records"], summary["verified"]) == (1_197, True)
+    assert wolkvox_emulator.state(include_records=False)["campaigns"][0]["record_count"] == 1_197
