@@ -48,12 +48,65 @@ class Settings:
     upload_small_records: int
     upload_rounds: int
     task_runs: int
+    #: Latency-bound upload: records, records per chunk, emulator seconds per call, rounds.
+    latency_records: int
+    latency_chunk: int
+    latency_seconds: float
+    latency_rounds: int
+    #: Hygiene on vs off: records, do-not-call numbers in the user's list, rounds.
+    hygiene_records: int
+    hygiene_dnc: int
+    hygiene_rounds: int
+    #: Peak RSS of the S3 and PostgreSQL sources: the large and small sizes, rounds.
+    source_records: int
+    source_small_records: int
+    source_rounds: int
 
     @classmethod
     def make(cls, quick: bool) -> Settings:
         if quick:
-            return cls(True, 2, 2, 20, 2, 20_000, 2_000, 1, 1)
-        return cls(False, 9, 7, 500, 5, 1_000_000, 100_000, 3, 5)
+            return cls(
+                quick=True,
+                import_runs=2,
+                dagbag_runs=2,
+                calls=20,
+                call_rounds=2,
+                upload_records=20_000,
+                upload_small_records=2_000,
+                upload_rounds=1,
+                task_runs=1,
+                latency_records=20_000,
+                latency_chunk=2_000,
+                latency_seconds=0.5,
+                latency_rounds=1,
+                hygiene_records=5_000,
+                hygiene_dnc=2_000,
+                hygiene_rounds=1,
+                source_records=20_000,
+                source_small_records=2_000,
+                source_rounds=1,
+            )
+        return cls(
+            quick=False,
+            import_runs=9,
+            dagbag_runs=7,
+            calls=500,
+            call_rounds=5,
+            upload_records=1_000_000,
+            upload_small_records=100_000,
+            upload_rounds=3,
+            task_runs=5,
+            latency_records=200_000,
+            latency_chunk=10_000,
+            latency_seconds=0.5,
+            latency_rounds=3,
+            hygiene_records=200_000,
+            hygiene_dnc=100_000,
+            hygiene_rounds=3,
+            source_records=1_000_000,
+            source_small_records=100_000,
+            source_rounds=1,
+        )
 
 
 @dataclass
@@ -188,6 +241,10 @@ class EmulatorProcess:
     def reset(self) -> None:
         self.admin("POST", "reset")
 
+    def set_latency(self, seconds: float) -> None:
+        """Seconds the emulator sleeps in every API call (kept across resets)."""
+        self.admin("POST", "latency", {"seconds": seconds})
+
     def create_campaign(self, type_campaign: str = "preview") -> str:
         """A campaign to upload into, created with a raw request (not timed)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -257,3 +314,58 @@ def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
     start = time.perf_counter()
     value = fn(*args, **kwargs)
     return time.perf_counter() - start, value
+
+
+class S3Process:
+    """moto's S3 server on 127.0.0.1 in its own process (``workers/s3_server.py``), holding ``files``."""
+
+    def __init__(self, log_path: Path, bucket: str, files: Sequence[Path]) -> None:
+        self.log_path = log_path
+        self.bucket = bucket
+        self.files = list(files)
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def __enter__(self) -> S3Process:
+        cmd = [PYTHON, str(WORKERS / "s3_server.py"), self.bucket, *map(str, self.files)]
+        self.proc = subprocess.Popen(
+            cmd,
+            env=child_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=open(self.log_path, "w"),
+            text=True,
+            cwd=str(REPO),
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line.startswith("S3_READY http://127.0.0.1:"):
+            self.__exit__()
+            raise RuntimeError(f"the S3 server did not start: {line!r}; see {self.log_path}")
+        self.url = line.split()[1]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is None:
+            return
+        if self.proc.stdin:
+            self.proc.stdin.close()  # the server stops when its stdin closes
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.terminate()
+            self.proc.wait(timeout=15)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        self.proc = None
+
+    def aws_conn(self) -> str:
+        """An Airflow aws connection for this server (endpoint_url in extra)."""
+        return json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "bench",
+                "password": "bench",
+                "extra": {"endpoint_url": self.url, "region_name": "us-east-1"},
+            }
+        )
