@@ -8,7 +8,6 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_wolkvox._compat import AirflowException, task_state_store
-from airflow_provider_wolkvox.client.upload import STATE_KEY as STATE_KEY  # where progress is kept
 from airflow_provider_wolkvox.operators.base import (
     DEFAULT_CONN_ID,
     WolkvoxBaseOperator,

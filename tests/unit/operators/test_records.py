@@ -18,7 +18,8 @@ from airflow_provider_wolkvox.client.records import (
     encode_chunk,
     read_rows,
 )
-from airflow_provider_wolkvox.operators.records import STATE_KEY, UploadCampaignRecordsOperator
+from airflow_provider_wolkvox.client.upload import STATE_KEY
+from airflow_provider_wolkvox.operators.records import UploadCampaignRecordsOperator
 
 BASE = "https://wv0042.wolkvox.com/api/v2/campaign.php"
 INFO = "https://wv0042.wolkvox.com/api/v2/information.php"

@@ -26,7 +26,7 @@ from test_records import slow_client as slow_client  # the fixture
 from airflow_provider_wolkvox._compat import AirflowException, AirflowFailException
 from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
 from airflow_provider_wolkvox.client.records import RecordValidator
-from airflow_provider_wolkvox.operators.records import STATE_KEY
+from airflow_provider_wolkvox.client.upload import STATE_KEY
 
 
 @pytest.fixture(autouse=True)
