@@ -617,16 +617,7 @@ def start_postgres(ctx: Context, stack: contextlib.ExitStack, sizes: tuple[int, 
             "'C' || lpad(i::text, 9, '0') AS customer_id, '573' || lpad(i::text, 9, '0') AS tel1, "
             f"'Plan A' AS opt1, 'c' || i || '@example.com' AS email FROM generate_series(0, {size - 1}) AS i"
         )
-    return json.dumps(
-        {
-            "conn_type": "postgres",
-            "host": "127.0.0.1",
-            "port": server.port,
-            "login": server.user,
-            "password": server.password,
-            "schema": server.database,
-        }
-    )
+    return server.airflow_connection()
 
 
 # --------------------------------------------------------------------------- 6. task overhead

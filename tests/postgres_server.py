@@ -16,6 +16,7 @@ Users: the deployment test (tests/deployment/services.py) and the contact-source
 from __future__ import annotations
 
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -64,6 +65,19 @@ class Postgres:
     @property
     def url(self) -> str:
         return f"postgresql+psycopg2://{self.user}:{self.password}@127.0.0.1:{self.port}/{self.database}"
+
+    def airflow_connection(self) -> str:
+        """A ``postgres`` connection to this server, as the JSON of an ``AIRFLOW_CONN_*`` variable."""
+        return json.dumps(
+            {
+                "conn_type": "postgres",
+                "host": "127.0.0.1",
+                "port": self.port,
+                "login": self.user,
+                "password": self.password,
+                "schema": self.database,
+            }
+        )
 
     def client_env(self) -> dict[str, str]:
         return {**os.environ, "PGPASSWORD": self.password, "PGHOST": "127.0.0.1", "PGPORT": str(self.port)}

@@ -32,13 +32,15 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
 
     # ``numbers`` is deliberately absent: phone numbers are personal data, never rendered or
     # stored as a rendered field (as the upload's ``records``).
-    template_fields: Sequence[str] = ("type_call", "wolkvox_conn_id")
+    template_fields: Sequence[str] = ("path", "storage_conn_id", "type_call", "wolkvox_conn_id")
     ui_color = "#fdecea"
 
     def __init__(
         self,
         *,
-        numbers: Any,
+        numbers: Any = None,
+        path: Any = None,
+        storage_conn_id: str | None = None,
         type_call: str = "outbound",
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         wolkvox_conn_id: str = DEFAULT_CONN_ID,
@@ -46,6 +48,8 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
     ) -> None:
         super().__init__(wolkvox_conn_id=wolkvox_conn_id, **kwargs)
         self.numbers = numbers
+        self.path = path
+        self.storage_conn_id = storage_conn_id
         self.type_call = type_call
         self.chunk_size = chunk_size
         self._stopping = False  # a plain flag: operators are deep-copied, an Event is not copyable
@@ -123,13 +127,20 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
         self._stopping = True
 
     def _numbers(self, context: Context) -> list[str]:
-        """The numbers given, resolved from XCom when an upstream task's output, all checked."""
+        """The numbers given (resolved from XCom when an upstream task's output) or read, all checked."""
         from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
         from airflow_provider_wolkvox.client.models import parse_phone_numbers
 
         value = self.numbers
         if _is_xcom_arg(value):
             value = value.resolve(context)
+        if (value is None) == (self.path is None):
+            raise WolkvoxValidationError("numbers", "give either numbers (a list) or path (a file), not both")
+        if self.path is not None:
+            from airflow_provider_wolkvox.operators.sources import read_numbers
+
+            read = read_numbers(self.path, self.storage_conn_id, field="path")
+            return parse_phone_numbers(read, "path", unit="entry")
         if isinstance(value, str):
             raise WolkvoxValidationError(
                 "numbers",
@@ -170,8 +181,13 @@ class AddDoNotCallOperator(_DoNotCallOperator):
     **Phone numbers are data, not a template.** ``numbers`` is not a templated field: give a list,
     or an upstream task's output (``numbers=task.output``, a TaskFlow call), pulled from XCom in
     ``execute()``. A list of one-value rows (``[["573001234567"], ...]``, as a SQL task returns
-    them) gives those values. No number is ever logged, rendered or quoted in an error: a bad one
-    is named by its position ("item 3").
+    them) gives those values. Or give ``path``, a file with one number per line, or a CSV whose
+    first column holds them (``,``, ``;`` or tab); lines whose first cell has no digit (a header,
+    blank lines) are left out. It may be local or in object storage (``s3://``, ``gs://``,
+    ``file://``... or an ``ObjectStoragePath``, read through Airflow's object-storage layer). The
+    numbers are held in memory while they are sent (about 100 bytes each). No number is ever
+    logged, rendered or quoted in an error: a bad one is named by its position ("item 3" of
+    ``numbers``; "entry 3" of ``path``, counting the lines read as numbers).
 
     Every number is checked before the first request: text or int, 6 to 20 digits once spaces,
     tabs, dashes, dots, slashes, parentheses and one leading ``+`` are removed (``"+57 300
@@ -186,7 +202,12 @@ class AddDoNotCallOperator(_DoNotCallOperator):
     ``added`` (the sum of what Wolkvox says it added, from each answer's ``msg``), ``requests``,
     ``type_call``.
 
-    :param numbers: a list of phone numbers (text or int), or an upstream task's output; not templated.
+    :param numbers: a list of phone numbers (text or int), or an upstream task's output; not
+        templated. Exclusive with ``path``.
+    :param path: a local path, a URL or an ``ObjectStoragePath`` of a list of numbers (see above)
+        (templated). Exclusive with ``numbers``.
+    :param storage_conn_id: the connection for an object-storage URL in ``path`` (default: the
+        storage's own default credentials) (templated).
     :param type_call: which calls the numbers are blocked for: ``outbound`` (default: the dialer
         does not call them), ``inbound``, ``inbound/outbound`` or ``all``, any case (templated).
         ``outbound`` is the default, not Wolkvox's ``all``, so that an opt-out does not also block
@@ -205,8 +226,8 @@ class AddDoNotCallOperator(_DoNotCallOperator):
 class RemoveDoNotCallOperator(_DoNotCallOperator):
     """Remove phone numbers from the operation's do-not-call list (configuration.php?api=remove_dnc).
 
-    Takes ``numbers`` as :class:`AddDoNotCallOperator` does (not templated, checked, named by
-    position only, repeats sent once, chunked). Removing every number at once (Wolkvox's
+    Takes ``numbers`` or ``path`` as :class:`AddDoNotCallOperator` does (not templated, checked,
+    named by position only, repeats sent once, chunked). Removing every number at once (Wolkvox's
     ``"telephones": "all"``) is not offered: the dialer could then call everyone who opted out.
 
     ``type_call`` is sent as remove_dnc's ``type``. The vendor's collection spells outbound
@@ -217,7 +238,10 @@ class RemoveDoNotCallOperator(_DoNotCallOperator):
     Returns (XCom): ``numbers``, ``duplicates``, ``removed`` (the sum of what Wolkvox says it
     deleted), ``requests``, ``type_call``.
 
-    :param numbers: a list of phone numbers (text or int), or an upstream task's output; not templated.
+    :param numbers: a list of phone numbers (text or int), or an upstream task's output; not
+        templated. Exclusive with ``path``.
+    :param path: a file of numbers, local or in object storage (templated).
+    :param storage_conn_id: the connection for an object-storage URL in ``path`` (templated).
     :param type_call: ``outbound`` (default), ``inbound``, ``inbound/outbound``, ``all`` (every type)
         or ``outboud`` (see above), any case (templated).
     :param chunk_size: numbers per request, 1-10,000 (default 10,000).

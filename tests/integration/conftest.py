@@ -50,6 +50,27 @@ def emulator_connection(emulator: WolkvoxEmulator) -> str:
 
 
 @pytest.fixture
+def default_connection_to(
+    wolkvox_emulator: WolkvoxEmulator, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Any]:
+    """Point `wolkvox_default` at the emulator in this process, with quick retries and ``extra``
+    on top; returns a WolkvoxClient on the emulator for the test's own set-up calls."""
+    from airflow_provider_wolkvox.client import WolkvoxClient
+
+    def define(**extra: Any) -> WolkvoxClient:
+        conn = {
+            "conn_type": "wolkvox",
+            "host": wolkvox_emulator.url,
+            "password": TEST_TOKEN,
+            "extra": {"retry_min_delay": 0.01, "retry_max_delay": 0.05, **extra},
+        }
+        monkeypatch.setenv("AIRFLOW_CONN_WOLKVOX_DEFAULT", json.dumps(conn))
+        return WolkvoxClient(wolkvox_emulator.url, TEST_TOKEN)
+
+    return define
+
+
+@pytest.fixture
 def wolkvox_connection(wolkvox_emulator: WolkvoxEmulator) -> str:
     """The AIRFLOW_CONN_WOLKVOX_DEFAULT value `run_dag` uses, for tests that start Airflow otherwise."""
     return emulator_connection(wolkvox_emulator)
@@ -132,7 +153,7 @@ def postgres_conn_id(postgres_server: Any, monkeypatch: pytest.MonkeyPatch) -> s
     import contact_sources
 
     conn_id = contact_sources.POSTGRES_CONN_ID
-    value = contact_sources.postgres_connection(postgres_server)
+    value = postgres_server.airflow_connection()
     monkeypatch.setenv(contact_sources.env_name(conn_id), value)
     return conn_id
 

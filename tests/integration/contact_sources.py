@@ -161,20 +161,6 @@ def running_postgres() -> Iterator[Any]:
         server.stop()
 
 
-def postgres_connection(server: Any) -> str:
-    """A ``postgres`` connection to ``server``, as the JSON of an ``AIRFLOW_CONN_*`` variable."""
-    return json.dumps(
-        {
-            "conn_type": "postgres",
-            "host": "127.0.0.1",
-            "port": server.port,
-            "login": server.user,
-            "password": server.password,
-            "schema": server.database,
-        }
-    )
-
-
 def sqlite_connection(path: str | os.PathLike[str]) -> str:
     """A ``sqlite`` connection to the database file ``path``, as an ``AIRFLOW_CONN_*`` JSON value."""
     return json.dumps({"conn_type": "sqlite", "host": os.fspath(Path(path).resolve())})

@@ -5,22 +5,12 @@ from __future__ import annotations
 from unittest.mock import MagicMock
 
 import pytest
+from task_store import FakeStore
 
 from airflow_provider_wolkvox.emulator.pytest_plugin import TEST_TOKEN
 from airflow_provider_wolkvox.operators.campaign import CreateCampaignOperator
 
 pytestmark = pytest.mark.integration
-
-
-class FakeStore:
-    def __init__(self):
-        self.data = {}
-
-    def get(self, key, default=None):
-        return self.data.get(key, default)
-
-    def set(self, key, value, retention=None):
-        self.data[key] = value
 
 
 @pytest.mark.parametrize(

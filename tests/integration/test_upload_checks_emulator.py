@@ -6,43 +6,20 @@ a stopped campaign is every record it holds: what the upload's verification comp
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from task_store import FakeStore
 
 from airflow_provider_wolkvox._compat import AirflowFailException
-from airflow_provider_wolkvox.client import CampaignSpec, WolkvoxClient
+from airflow_provider_wolkvox.client import CampaignSpec
 from airflow_provider_wolkvox.emulator.pytest_plugin import TEST_TOKEN, wolkvox_emulator  # noqa: F401
 from airflow_provider_wolkvox.operators.records import UploadCampaignRecordsOperator
 
 pytestmark = pytest.mark.integration
 
 
-class FakeStore:
-    def __init__(self):
-        self.data = {}
-
-    def get(self, key, default=None):
-        return json.loads(json.dumps(self.data[key])) if key in self.data else default
-
-    def set(self, key, value, *, retention=None):
-        self.data[key] = json.loads(json.dumps(value))
-
-
 @pytest.fixture
-def client(wolkvox_emulator, monkeypatch):  # noqa: F811
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_WOLKVOX_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "wolkvox",
-                "host": wolkvox_emulator.url,
-                "password": TEST_TOKEN,
-                "extra": {"retry_min_delay": 0.01, "retry_max_delay": 0.05, "retry_attempts": 1},
-            }
-        ),
-    )
-    return WolkvoxClient(wolkvox_emulator.url, TEST_TOKEN)
+def client(default_connection_to):
+    return default_connection_to(retry_attempts=1)
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import collections
 import csv
-import json
 import os
 import shutil
 import time
 
 import pytest
+from task_store import FakeStore
 
 from airflow_provider_wolkvox._compat import AirflowException
 from airflow_provider_wolkvox.client import CampaignSpec, WolkvoxClient
@@ -19,31 +19,9 @@ from airflow_provider_wolkvox.operators.records import UploadCampaignRecordsOper
 pytestmark = pytest.mark.integration
 
 
-class FakeStore:
-    def __init__(self):
-        self.data = {}
-
-    def get(self, key, default=None):
-        return json.loads(json.dumps(self.data[key])) if key in self.data else default
-
-    def set(self, key, value, *, retention=None):
-        self.data[key] = json.loads(json.dumps(value))
-
-
 @pytest.fixture
-def campaign_id(wolkvox_emulator, monkeypatch):  # noqa: F811
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_WOLKVOX_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "wolkvox",
-                "host": wolkvox_emulator.url,
-                "password": TEST_TOKEN,
-                "extra": {"retry_min_delay": 0.01, "retry_max_delay": 0.05},
-            }
-        ),
-    )
-    client = WolkvoxClient(wolkvox_emulator.url, TEST_TOKEN)
+def campaign_id(default_connection_to):
+    client = default_connection_to()
     spec = CampaignSpec.build(type_campaign="predictive", campaign_name="Upload test", skill_id=12)
     return client.create_campaign(spec).campaign_id
 

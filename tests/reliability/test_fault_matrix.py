@@ -18,7 +18,6 @@ skipped on Airflow before 3.3, where no such store exists.
 from __future__ import annotations
 
 import collections
-import json
 import socket
 import time
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from unittest.mock import MagicMock
 
 import pytest
 from reliability_cases import APPLY_THEN_RESPOND, CHUNK_SIZE, CREATE, FAULT_CASES, MAX_TRIES, RECORDS
+from task_store import FakeStore
 
 from airflow_provider_wolkvox._compat import AirflowFailException
 from airflow_provider_wolkvox.client import CampaignSpec, WolkvoxClient
@@ -61,19 +61,6 @@ def fault_params() -> list[Any]:
         )
         for case in FAULT_CASES
     ]
-
-
-class FakeStore:
-    """Airflow 3.3's task state store, JSON round-tripped like the real one."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, Any] = {}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return json.loads(json.dumps(self.data[key])) if key in self.data else default
-
-    def set(self, key: str, value: Any, *, retention: Any = None) -> None:
-        self.data[key] = json.loads(json.dumps(value))
 
 
 @dataclass

@@ -6,13 +6,13 @@ tests/unit/operators/test_records*.py; these tests drive the engine directly ove
 
 from __future__ import annotations
 
-import json
 import logging
 import tracemalloc
 import urllib.parse
 from collections import Counter
 
 import pytest
+from task_store import FakeStore
 from wolkvox_client_data import CAMPAIGN_URL, CAMPAIGNS_URL, INFO_URL, TOKEN
 
 from airflow_provider_wolkvox.client import (
@@ -84,21 +84,6 @@ class FakeWolkvox:
 
     def order(self) -> list[str]:
         return [urllib.parse.parse_qs(urllib.parse.urlsplit(r.url).query)["api"][0] for r in self.history]
-
-
-class FakeStore:
-    """get/set in a dict, as Airflow 3.3's task state store; counts writes."""
-
-    def __init__(self):
-        self.data = {}
-        self.writes = 0
-
-    def get(self, key):
-        return json.loads(json.dumps(self.data[key])) if key in self.data else None
-
-    def set(self, key, value):
-        self.writes += 1
-        self.data[key] = json.loads(json.dumps(value))
 
 
 class Dropped:

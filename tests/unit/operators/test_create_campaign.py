@@ -4,6 +4,7 @@ import datetime
 from unittest.mock import MagicMock
 
 import pytest
+from task_store import FakeStore
 
 from airflow_provider_wolkvox._compat import AirflowException, AirflowFailException
 from airflow_provider_wolkvox.client import WolkvoxServerError
@@ -247,19 +248,6 @@ def test_success_is_logged_in_one_line(connection, requests_mock, capsys, caplog
 
 
 # ------------------------------------------------------------------ retry safety (issue: duplicates)
-
-
-class FakeStore:
-    """Stands in for Airflow 3.3's context["task_state_store"]."""
-
-    def __init__(self):
-        self.data = {}
-
-    def get(self, key, default=None):
-        return self.data.get(key, default)
-
-    def set(self, key, value, retention=None):
-        self.data[key] = value
 
 
 def row(campaign_id, name="Outbound", type_campaign="predictive"):

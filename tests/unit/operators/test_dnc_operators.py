@@ -142,7 +142,7 @@ def test_no_numbers_sends_nothing(wolkvox: Any, operator: Any, capsys: Any) -> N
 
 def test_numbers_are_not_templated_and_a_jinja_string_is_refused(wolkvox: Any) -> None:
     for operator in OPERATORS:
-        assert tuple(operator.template_fields) == ("type_call", "wolkvox_conn_id")
+        assert tuple(operator.template_fields) == ("path", "storage_conn_id", "type_call", "wolkvox_conn_id")
     op = AddDoNotCallOperator(
         task_id="block", numbers="{{ ti.xcom_pull('optouts') }}", type_call="{{ params.t }}"
     )
@@ -235,3 +235,51 @@ def test_the_operators_can_be_copied_as_airflow_does() -> None:
 
     op = AddDoNotCallOperator(task_id="block", numbers=NUMBERS)
     assert copy.deepcopy(op).numbers == NUMBERS
+
+
+# ----------------------------------------------------------------------------- numbers from a file
+
+
+def test_numbers_from_a_file_with_a_header(wolkvox: Any, tmp_path: Any) -> None:
+    path = tmp_path / "optouts.csv"
+    path.write_text(
+        "phone;name\n+57 300 111 2200;Ana\n\n573001112201;Bo\n573001112200;Ana\n", encoding="utf-8"
+    )
+    counts = AddDoNotCallOperator(task_id="block", path=str(path)).execute({})
+    assert sent(wolkvox) == [{"type_call": "outbound", "telephones": NUMBERS[:2]}]
+    assert counts == {"numbers": 2, "duplicates": 1, "added": 2, "requests": 1, "type_call": "outbound"}
+
+
+def test_numbers_from_a_file_url_one_per_line(wolkvox: Any, tmp_path: Any) -> None:
+    path = tmp_path / "optouts.txt"
+    path.write_text("\n".join(NUMBERS) + "\n", encoding="utf-8")
+    op = RemoveDoNotCallOperator(task_id="unblock", path="{{ params.list }}", chunk_size=3)
+    op.render_template_fields({"params": {"list": path.as_uri()}})
+    counts = op.execute({})
+    assert [body["telephones"] for body in sent(wolkvox)] == [NUMBERS[:3], NUMBERS[3:]]
+    assert counts["removed"] == 5
+
+
+def test_a_bad_entry_in_a_file_is_named_by_its_position_only(wolkvox: Any, tmp_path: Any) -> None:
+    path = tmp_path / "optouts.csv"
+    path.write_text("phone\n573001112200\n3001\n573001112201\n", encoding="utf-8")
+    with pytest.raises(AirflowFailException) as err:
+        AddDoNotCallOperator(task_id="block", path=path).execute({})
+    message = str(err.value)
+    assert "Invalid path: entry 2 is not a phone number" in message
+    assert "3001" not in message  # neither the bad number nor the good ones
+    assert wolkvox.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "text"),
+    [
+        ({"numbers": NUMBERS, "path": "optouts.csv"}, "Invalid numbers: give either numbers"),
+        ({}, "Invalid numbers: give either numbers"),
+        ({"path": "/nowhere/optouts.csv"}, "Invalid path: '/nowhere/optouts.csv' does not exist"),
+    ],
+)
+def test_numbers_or_path(wolkvox: Any, kwargs: dict[str, Any], text: str) -> None:
+    with pytest.raises(AirflowFailException, match=text):
+        AddDoNotCallOperator(task_id="block", **kwargs).execute({})
+    assert wolkvox.call_count == 0

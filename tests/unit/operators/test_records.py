@@ -9,6 +9,7 @@ import time
 import urllib.parse
 
 import pytest
+from task_store import FakeStore
 
 from airflow_provider_wolkvox._compat import AirflowException, AirflowFailException
 from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
@@ -46,19 +47,6 @@ def campaign_count(requests_mock):
     STORED["n"] = 0
     requests_mock.get(f"{INFO}?api=campaigns", json=campaign_list)
     return STORED
-
-
-class FakeStore:
-    """The Airflow 3.3 task state store's interface, kept in a dict (survives 'tries' in a test)."""
-
-    def __init__(self):
-        self.data = {}
-
-    def get(self, key, default=None):
-        return json.loads(json.dumps(self.data[key])) if key in self.data else default
-
-    def set(self, key, value, *, retention=None):
-        self.data[key] = json.loads(json.dumps(value))
 
 
 def added(request, context):
