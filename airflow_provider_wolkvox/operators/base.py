@@ -43,6 +43,17 @@ class WolkvoxBaseOperator(BaseOperator):
         if hook is not None:
             hook.close()
 
+    def depend_on_output(self, value: Any) -> None:
+        """Draw the edges from the tasks whose output ``value`` is (an XComArg), if it is one.
+
+        Airflow does this, and pulls the value, only for templated fields; contact data (records,
+        phone numbers) is deliberately not templated, so its operators call this in ``__init__``
+        and :func:`pulled` in ``execute()``.
+        """
+        if is_output(value):
+            for producer, _ in value.iter_references():
+                self.set_upstream(producer)
+
     @cached_property
     def hook(self) -> WolkvoxHook:
         # Imported here, not at module level, so that parsing a DAG file does not pay for
@@ -82,3 +93,13 @@ def fail_fast_on_permanent_errors() -> Iterator[None]:
         if exc.permanent or isinstance(exc, WolkvoxAmbiguousResultError):
             raise AirflowFailException(str(exc)) from exc
         raise
+
+
+def is_output(value: Any) -> bool:
+    """Whether ``value`` is an upstream task's output (an XComArg), without importing Airflow's class."""
+    return callable(getattr(value, "resolve", None)) and callable(getattr(value, "iter_references", None))
+
+
+def pulled(value: Any, context: Any) -> Any:
+    """``value``, or what it stands for in XCom when it is an upstream task's output."""
+    return value.resolve(context) if is_output(value) else value

@@ -9,6 +9,7 @@ from airflow_provider_wolkvox.operators.base import (
     DEFAULT_CONN_ID,
     WolkvoxBaseOperator,
     fail_fast_on_permanent_errors,
+    pulled,
 )
 
 if TYPE_CHECKING:
@@ -53,11 +54,7 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
         self.type_call = type_call
         self.chunk_size = chunk_size
         self._stopping = False  # a plain flag: operators are deep-copied, an Event is not copyable
-        if _is_xcom_arg(numbers):
-            # Airflow sets dependencies (and resolves values) only for templated fields, and
-            # numbers is not one: the dependency is set here, the value is pulled in execute().
-            for producer, _ in numbers.iter_references():
-                self.set_upstream(producer)
+        self.depend_on_output(numbers)  # numbers is not templated: pulled in execute()
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_wolkvox.client.models import (
@@ -131,9 +128,7 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
         from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
         from airflow_provider_wolkvox.client.models import parse_phone_numbers
 
-        value = self.numbers
-        if _is_xcom_arg(value):
-            value = value.resolve(context)
+        value = pulled(self.numbers, context)
         if (value is None) == (self.path is None):
             raise WolkvoxValidationError("numbers", "give either numbers (a list) or path (a file), not both")
         if self.path is not None:
@@ -252,11 +247,6 @@ class RemoveDoNotCallOperator(_DoNotCallOperator):
     _verb = "remove"
     _count_key = "removed"
     _type_calls = ("inbound", "outbound", "inbound/outbound", "all", "outboud")
-
-
-def _is_xcom_arg(value: Any) -> bool:
-    """Whether ``value`` is an upstream task's output (an XComArg), without importing Airflow's class."""
-    return callable(getattr(value, "resolve", None)) and callable(getattr(value, "iter_references", None))
 
 
 def _single_value(item: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
@@ -12,6 +11,7 @@ from airflow_provider_wolkvox.operators.base import (
     DEFAULT_CONN_ID,
     WolkvoxBaseOperator,
     fail_fast_on_permanent_errors,
+    pulled,
 )
 
 if TYPE_CHECKING:
@@ -140,9 +140,7 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
         self.chunk_size, self.max_in_flight, self.resume = chunk_size, max_in_flight, resume
         self.campaign_status = campaign_status
         self._upload: RecordUpload | None = None
-        if _is_xcom_arg(records):  # only templated fields get their dependencies set by Airflow
-            for producer, _ in records.iter_references():
-                self.set_upstream(producer)
+        self.depend_on_output(records)  # records is not templated: pulled in execute()
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_wolkvox.client.errors import UploadError
@@ -172,6 +170,7 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
         )
         from airflow_provider_wolkvox.client.records import RecordValidator
         from airflow_provider_wolkvox.client.upload import ON_INVALID, VERIFY, RecordUpload, check_settings
+        from airflow_provider_wolkvox.operators.sources import check_source_arguments
 
         kind = CampaignType.parse(self.type_campaign)
         campaign_id = parse_id(self.campaign_id, "campaign_id")
@@ -182,7 +181,18 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
         check_settings(self.chunk_size, self.max_in_flight, on_invalid, verify)
         flags = {name: parse_bool(getattr(self, name), name) for name in ("resume", "wolkvox_dnc")}
         dry_run = parse_bool(self.upload_dry_run, "dry_run")
-        checked = _checked_arguments(self, context)
+        records = pulled(self.records, context)
+        dnc_lists = check_source_arguments(
+            records=records,
+            path=self.path,
+            file_format=self.file_format,
+            sql=self.sql,
+            sql_conn_id=self.sql_conn_id,
+            sql_parameters=self.sql_parameters,
+            storage_conn_id=self.storage_conn_id,
+            reject_path=self.reject_path,
+            dnc_lists=self.dnc_lists,
+        )
         validator = RecordValidator(kind, self.column_mapping)
         from airflow_provider_wolkvox.client.hygiene import Hygiene
 
@@ -203,17 +213,22 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
         # The storage first (the source file exists, the reject folder does, the do-not-call lists
         # are read), the SQL query last: nothing is run on the database if a location is wrong.
         from airflow_provider_wolkvox.client.rejects import RejectReport
-        from airflow_provider_wolkvox.operators.sources import open_for_write, path_source, read_numbers
+        from airflow_provider_wolkvox.operators.sources import (
+            open_for_write,
+            path_source,
+            read_numbers,
+            rejects_next_to,
+        )
 
         source = path_source(self.path, self.storage_conn_id) if self.path is not None else None
         target = self.reject_path
         if target is None and self.path is not None:
-            target = _rejects_next_to(self.path)
+            target = rejects_next_to(self.path)
         rejects = RejectReport(open_for_write(target, self.storage_conn_id)) if target is not None else None
-        for location in checked["dnc_lists"]:
+        for location in dnc_lists:
             added = hygiene.block(read_numbers(location, self.storage_conn_id))
             self.log.info("Do-not-call list %s: %d new number(s) blocked", location, added)
-        rows = self._rows(validator, checked["records"], source, stack)
+        rows = self._rows(validator, records, source, stack)
         return RecordUpload(
             client_factory=self.hook.get_conn,
             campaign_id=campaign_id,
@@ -247,79 +262,3 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
 
         cursor = stack.enter_context(sql_cursor(str(self.sql), str(self.sql_conn_id), self.sql_parameters))
         return sql_rows(validator, cursor)
-
-
-def _checked_arguments(op: UploadCampaignRecordsOperator, context: Context) -> dict[str, Any]:
-    """The source and location arguments, checked: exactly one source, each value of a known shape."""
-    from airflow_provider_wolkvox.client.errors import WolkvoxValidationError as Invalid
-    from airflow_provider_wolkvox.client.records import file_format_of
-
-    records = op.records.resolve(context) if _is_xcom_arg(op.records) else op.records
-    sources = [
-        name
-        for name, value in (("records", records), ("path", op.path), ("sql", op.sql))
-        if value is not None
-    ]
-    if len(sources) != 1:
-        got = " and ".join(sources) or "none"
-        raise Invalid("records", f"give exactly one of records (a list of dicts), path or sql; got {got}")
-    if isinstance(records, str):
-        raise Invalid(
-            "records",
-            "expected a list of record dicts, got str. records is not templated (contact data is never "
-            "rendered): pass an upstream task's output (records=task.output) instead of a Jinja string",
-        )
-    if records is not None and (isinstance(records, (bytes, Mapping)) or not isinstance(records, Sequence)):
-        raise Invalid("records", f"expected a list of record dicts, got {type(records).__name__}")
-    if op.path is not None and not _is_location(op.path):
-        raise Invalid("path", f"expected a file path, a URL or an ObjectStoragePath, got {op.path!r}")
-    if op.path is not None:  # before the storage is touched: the suffix alone may tell it is wrong
-        file_format_of(op.path if isinstance(op.path, str) else str(op.path), op.file_format)
-    if op.sql is not None and (not isinstance(op.sql, str) or not op.sql.strip()):
-        raise Invalid("sql", "expected the text of a query")
-    for name in ("sql_conn_id", "sql_parameters"):
-        if op.sql is None and getattr(op, name) is not None:
-            raise Invalid(name, "is only used with sql; give sql too, or leave it out")
-    if op.sql is not None and (not isinstance(op.sql_conn_id, str) or not op.sql_conn_id.strip()):
-        raise Invalid("sql_conn_id", "the connection id of a SQL database is required with sql")
-    params = op.sql_parameters
-    if params is not None and (
-        isinstance(params, (str, bytes)) or not isinstance(params, (Mapping, Sequence))
-    ):
-        raise Invalid(
-            "sql_parameters", f"expected a dict or a list of query parameters, got {type(params).__name__}"
-        )
-    if op.storage_conn_id is not None and (
-        not isinstance(op.storage_conn_id, str) or not op.storage_conn_id.strip()
-    ):
-        raise Invalid("storage_conn_id", "expected the id of an Airflow connection")
-    if op.reject_path is not None and not _is_location(op.reject_path):
-        raise Invalid(
-            "reject_path", f"expected a file path, a URL or an ObjectStoragePath, got {op.reject_path!r}"
-        )
-    lists = op.dnc_lists
-    lists = [] if lists is None else [lists] if _is_location(lists) else lists
-    if not isinstance(lists, (list, tuple)) or not all(_is_location(item) for item in lists):
-        raise Invalid("dnc_lists", "expected a file path, a URL or an ObjectStoragePath, or a list of them")
-    return {"records": records, "dnc_lists": list(lists)}
-
-
-def _is_location(value: Any) -> bool:
-    """A local path, a URL, or an ObjectStoragePath (which has ``open`` and ``protocol``)."""
-    if isinstance(value, str):
-        return bool(value.strip())
-    return isinstance(value, os.PathLike) or (hasattr(value, "open") and hasattr(value, "protocol"))
-
-
-def _rejects_next_to(path: Any) -> Any:
-    """``contacts.rejects.csv`` in the folder (or bucket prefix) of ``contacts.csv``."""
-    if not hasattr(path, "with_name"):  # a str path or URL, or another os.PathLike
-        head, sep, name = os.fspath(path).rpartition("/")
-        stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
-        return f"{head}{sep}{stem}.rejects.csv"
-    return path.with_name(f"{path.stem}.rejects.csv")
-
-
-def _is_xcom_arg(value: Any) -> bool:
-    """Whether ``value`` is an upstream task's output (an XComArg), without importing Airflow's class."""
-    return callable(getattr(value, "resolve", None)) and callable(getattr(value, "iter_references", None))

@@ -25,7 +25,7 @@ import csv
 import io
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
@@ -302,3 +302,81 @@ __all__ = [
     "read_numbers",
     "sql_cursor",
 ]
+
+
+def check_source_arguments(
+    *,
+    records: Any,
+    path: Any,
+    file_format: str | None,
+    sql: Any,
+    sql_conn_id: Any,
+    sql_parameters: Any,
+    storage_conn_id: Any,
+    reject_path: Any,
+    dnc_lists: Any,
+) -> list[Any]:
+    """Check the upload's source and location arguments before anything is opened or sent:
+    exactly one source, each value of a known shape. Returns the do-not-call locations as a list.
+    """
+    from airflow_provider_wolkvox.client.records import file_format_of
+
+    Invalid = WolkvoxValidationError
+    sources = [
+        name for name, value in (("records", records), ("path", path), ("sql", sql)) if value is not None
+    ]
+    if len(sources) != 1:
+        got = " and ".join(sources) or "none"
+        raise Invalid("records", f"give exactly one of records (a list of dicts), path or sql; got {got}")
+    if isinstance(records, str):
+        raise Invalid(
+            "records",
+            "expected a list of record dicts, got str. records is not templated (contact data is never "
+            "rendered): pass an upstream task's output (records=task.output) instead of a Jinja string",
+        )
+    if records is not None and (isinstance(records, (bytes, Mapping)) or not isinstance(records, Sequence)):
+        raise Invalid("records", f"expected a list of record dicts, got {type(records).__name__}")
+    if path is not None and not is_location(path):
+        raise Invalid("path", f"expected a file path, a URL or an ObjectStoragePath, got {path!r}")
+    if path is not None:  # before the storage is touched: the suffix alone may tell it is wrong
+        file_format_of(path if isinstance(path, str) else str(path), file_format)
+    if sql is not None and (not isinstance(sql, str) or not sql.strip()):
+        raise Invalid("sql", "expected the text of a query")
+    for name, value in (("sql_conn_id", sql_conn_id), ("sql_parameters", sql_parameters)):
+        if sql is None and value is not None:
+            raise Invalid(name, "is only used with sql; give sql too, or leave it out")
+    if sql is not None and (not isinstance(sql_conn_id, str) or not sql_conn_id.strip()):
+        raise Invalid("sql_conn_id", "the connection id of a SQL database is required with sql")
+    if sql_parameters is not None and (
+        isinstance(sql_parameters, (str, bytes)) or not isinstance(sql_parameters, (Mapping, Sequence))
+    ):
+        raise Invalid(
+            "sql_parameters",
+            f"expected a dict or a list of query parameters, got {type(sql_parameters).__name__}",
+        )
+    if storage_conn_id is not None and (not isinstance(storage_conn_id, str) or not storage_conn_id.strip()):
+        raise Invalid("storage_conn_id", "expected the id of an Airflow connection")
+    if reject_path is not None and not is_location(reject_path):
+        raise Invalid(
+            "reject_path", f"expected a file path, a URL or an ObjectStoragePath, got {reject_path!r}"
+        )
+    lists = [] if dnc_lists is None else [dnc_lists] if is_location(dnc_lists) else dnc_lists
+    if not isinstance(lists, (list, tuple)) or not all(is_location(item) for item in lists):
+        raise Invalid("dnc_lists", "expected a file path, a URL or an ObjectStoragePath, or a list of them")
+    return list(lists)
+
+
+def is_location(value: Any) -> bool:
+    """A local path, a URL, or an ObjectStoragePath (which has ``open`` and ``protocol``)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return isinstance(value, os.PathLike) or (hasattr(value, "open") and hasattr(value, "protocol"))
+
+
+def rejects_next_to(path: Any) -> Any:
+    """``contacts.rejects.csv`` in the folder (or bucket prefix) of ``contacts.csv``."""
+    if not hasattr(path, "with_name"):  # a str path or URL, or another os.PathLike
+        head, sep, name = os.fspath(path).rpartition("/")
+        stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+        return f"{head}{sep}{stem}.rejects.csv"
+    return path.with_name(f"{path.stem}.rejects.csv")
