@@ -24,20 +24,17 @@ from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from airflow_provider_wolkvox import __version__
+from airflow_provider_wolkvox.client.envelope import Envelope, parse_answer
 from airflow_provider_wolkvox.client.errors import (
     WolkvoxAmbiguousResultError,
     WolkvoxConnectionError,
     WolkvoxError,
     WolkvoxInvalidResponseError,
     WolkvoxNotFoundError,
-    WolkvoxRedirectError,
     WolkvoxServerError,
     WolkvoxTimeoutError,
     WolkvoxValidationError,
-    classify,
     describe,
-    excerpt,
-    parse_retry_after,
 )
 from airflow_provider_wolkvox.client.models import (
     DNC_LIST_TYPES,
@@ -150,16 +147,6 @@ def _is_loopback(hostname: str) -> bool:
         return ipaddress.ip_address(hostname.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """A successful answer: HTTP status and the documented ``code``, ``msg`` and ``data``."""
-
-    status: int
-    code: Any
-    msg: str
-    data: Any
 
 
 @dataclass(frozen=True)
@@ -612,35 +599,7 @@ class WolkvoxClient:
     @staticmethod
     def _parse(api: str, response: requests.Response) -> Envelope:
         """Read the envelope ``{code, error, msg, data}``; raise the matching error on failure."""
-        status = response.status_code
-        if 300 <= status < 400:
-            raise _redirect_error(api, response)
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        if not isinstance(data, dict):
-            text = excerpt(response.text)
-            if status >= 400:
-                raise classify(api, status, None, f"body is not JSON: {text!r}", retry_after=retry_after)
-            raise WolkvoxInvalidResponseError(
-                f"Wolkvox {api} answered HTTP {status} with a body that is not the JSON envelope: {text!r}",
-                api=api,
-                status=status,
-            )
-        code = data.get("code")
-        try:
-            body_status = int(code) if code is not None else None
-        except (TypeError, ValueError):
-            body_status = None
-        message = data.get("msg")
-        message = None if message is None else str(message)
-        # HTTP status is primary; an error code in the body of a 2xx answer still counts as an error.
-        effective = status if status >= 400 or not body_status or body_status < 400 else body_status
-        if effective >= 400:
-            raise classify(api, effective, code, message, retry_after=retry_after)
-        return Envelope(status, code, message or "", data.get("data"))
+        return parse_answer(api, response.status_code, response.headers, response.content, url=response.url)
 
 
 def _dnc_numbers(numbers: Iterable[str | int]) -> list[str]:
@@ -685,32 +644,6 @@ def _rows(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, list):
         return [row for row in value if isinstance(row, dict)]
     return []
-
-
-def _redirect_error(api: str, response: requests.Response) -> WolkvoxRedirectError:
-    """A 3xx answer as an error naming the status and the Location's host, and nothing else of it."""
-    status = response.status_code
-    location = response.headers.get("Location")
-    host = None
-    if location:
-        try:
-            # A relative Location points at the server that answered.
-            host = urllib.parse.urlsplit(urllib.parse.urljoin(response.url or "", location)).hostname
-        except ValueError:
-            host = None
-    if host and re.fullmatch(r"[A-Za-z0-9._:\[\]-]{1,253}", host):
-        where = f"to host {host!r}"
-    else:
-        host = None
-        where = "with an unreadable Location" if location else "without a Location"
-    return WolkvoxRedirectError(
-        f"Wolkvox {api} failed: HTTP {status} redirect {where}. Redirects are never followed, since the "
-        "token would travel with them; check the connection's server (e.g. https:// instead of "
-        "http://, or the server code Wolkvox gave you)",
-        api=api,
-        status=status,
-        location_host=host,
-    )
 
 
 def _transport_error(api: str, exc: requests.RequestException) -> WolkvoxConnectionError:
