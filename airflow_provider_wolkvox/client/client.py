@@ -149,6 +149,37 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
+def build_url(base_url: str, module: str, api: str, params: Mapping[str, str] | None = None) -> str:
+    """The one place URLs are built (both clients): base URL, /api/v2/<module>?api=<api>&<params>."""
+    query = urllib.parse.urlencode({"api": api, **(params or {})})
+    return f"{base_url}/api/v2/{module}?{query}"
+
+
+def pick_campaign(campaigns: Iterable[Campaign], campaign_id: str | int) -> Campaign:
+    """The campaign with this id from a campaign list; WolkvoxNotFoundError when it is not there."""
+    wanted = parse_id(campaign_id, "campaign_id")
+    for campaign in campaigns:
+        if campaign.campaign_id == wanted:
+            return campaign
+    raise WolkvoxNotFoundError(
+        f"Wolkvox campaign {wanted} was not found in the campaign list", api="campaigns"
+    )
+
+
+def check_session_args(token: Any, server_id: str | None, timeout: Any) -> None:
+    """Refuse a token, server id or timeout Wolkvox cannot take (shared by both clients)."""
+    if not isinstance(token, str) or not token or any(ch.isspace() for ch in token):
+        raise WolkvoxValidationError("password", "the API token is required and must not contain whitespace")
+    if server_id is not None and not re.fullmatch(r"[0-9A-Za-z]{1,16}", server_id):
+        raise WolkvoxValidationError(
+            "server_id", f"{server_id!r} is not accepted; use the server code, e.g. 0042"
+        )
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= 3600:
+        raise WolkvoxValidationError(
+            "timeout", f"{timeout!r} is not accepted; give seconds between 0 and 3600"
+        )
+
+
 @dataclass(frozen=True)
 class UploadResult:
     """What Wolkvox said about one add_record request."""
@@ -184,18 +215,7 @@ class WolkvoxClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         endpoint = resolve_server(server, allow_insecure_http=allow_insecure_http)
-        if not isinstance(token, str) or not token or any(ch.isspace() for ch in token):
-            raise WolkvoxValidationError(
-                "password", "the API token is required and must not contain whitespace"
-            )
-        if server_id is not None and not re.fullmatch(r"[0-9A-Za-z]{1,16}", server_id):
-            raise WolkvoxValidationError(
-                "server_id", f"{server_id!r} is not accepted; use the server code, e.g. 0042"
-            )
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= 3600:
-            raise WolkvoxValidationError(
-                "timeout", f"{timeout!r} is not accepted; give seconds between 0 and 3600"
-            )
+        check_session_args(token, server_id, timeout)
         self.base_url = endpoint.base_url
         self.timeout = float(timeout)
         self.retry = retry or RetrySettings()
@@ -381,13 +401,8 @@ class WolkvoxClient:
 
     def get_campaign(self, campaign_id: str | int) -> Campaign:
         """One campaign by id, from the campaign list; WolkvoxNotFoundError when absent."""
-        wanted = parse_id(campaign_id, "campaign_id")
-        for campaign in self.list_campaigns():
-            if campaign.campaign_id == wanted:
-                return campaign
-        raise WolkvoxNotFoundError(
-            f"Wolkvox campaign {wanted} was not found in the campaign list", api="campaigns"
-        )
+        wanted = parse_id(campaign_id, "campaign_id")  # before the call: a bad id costs no quota
+        return pick_campaign(self.list_campaigns(), wanted)
 
     def find_campaigns(
         self, campaign_name: str, type_campaign: CampaignType | str | None = None
@@ -506,9 +521,8 @@ class WolkvoxClient:
         return self._call(method, "campaign.php", api, params=params, body=body).msg
 
     def url_for(self, module: str, api: str, params: Mapping[str, str] | None = None) -> str:
-        """The one place URLs are built: base URL, /api/v2/<module>?api=<api>&<params>."""
-        query = urllib.parse.urlencode({"api": api, **(params or {})})
-        return f"{self.base_url}/api/v2/{module}?{query}"
+        """This client's URL for a call (see :func:`build_url`)."""
+        return build_url(self.base_url, module, api, params)
 
     def _call(
         self,
