@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 #: Last-read times older than this are forgotten (longer than any sensible poll interval).
 FORGET_AFTER = 86_400.0
+#: Waiters woken per step of the event loop when a read is handed out.
+HAND_OUT_BATCH = 50
 
 ClientFactory = Callable[[ClientSettings], AsyncWolkvoxClient]
 
@@ -155,7 +157,12 @@ class CampaignListPoller:
                     continue
                 started = self.last_read = loop.time()
                 outcome = await self._read(cadence)
-                self._hand_out(outcome, started, loop.time())
+                ended = loop.time()
+                for batch in self._batches():
+                    self._hand_out(outcome, started, ended, batch)
+                    # Hundreds of waiters woken at once would hold the loop for all their steps;
+                    # let everything else in the loop run between batches.
+                    await asyncio.sleep(0)
         except asyncio.CancelledError:
             self._hand_out(
                 WolkvoxConnectionError("the shared campaign-list poller was stopped", request_sent=False),
@@ -195,8 +202,16 @@ class CampaignListPoller:
         except Exception as exc:
             return exc
 
+    def _batches(self) -> list[list[Subscription]]:
+        waiters = list(self._waiters)
+        return [waiters[i : i + HAND_OUT_BATCH] for i in range(0, len(waiters), HAND_OUT_BATCH)] or [[]]
+
     def _hand_out(
-        self, outcome: list[Campaign] | BaseException, started: float | None, ended: float | None
+        self,
+        outcome: list[Campaign] | BaseException,
+        started: float | None,
+        ended: float | None,
+        waiters: list[Subscription] | None = None,
     ) -> None:
         """Give a read's outcome to every waiting waiter that was due by the time its answer came.
 
@@ -204,7 +219,7 @@ class CampaignListPoller:
         of its own; the next turn of each is ``poll_interval`` after the read started, which keeps
         them all on one schedule. With ``ended`` None (the poller stops) every waiter gets it.
         """
-        for waiter in list(self._waiters):
+        for waiter in list(self._waiters) if waiters is None else waiters:
             future = waiter.future
             if future is None or future.done() or (ended is not None and waiter.due > ended):
                 continue

@@ -122,6 +122,7 @@ class WolkvoxCampaignTrigger(BaseTrigger):
             return
         # Every trigger of this event loop on the same server and token shares one read per interval.
         subscription = shared_registry().subscribe(settings, self.poll_interval)
+        last_seen: tuple[str | None, int | None] | None = None
         try:
             while True:
                 remaining = None if self.end_time is None else self.end_time - time.time()
@@ -147,12 +148,12 @@ class WolkvoxCampaignTrigger(BaseTrigger):
                         campaign=campaign_summary(campaign),
                     )
                     return
-                self.log.info(
-                    "Campaign %s is %s with %s records; waiting",
-                    self.campaign_id,
-                    campaign.status,
-                    campaign.records,
-                )
+                # Logged when it changes: hundreds of waits each logging every read would hold the
+                # triggerer's event loop for the time of hundreds of log writes.
+                seen = (campaign.status, campaign.records)
+                log = self.log.info if seen != last_seen else self.log.debug
+                log("Campaign %s is %s with %s records; waiting", self.campaign_id, *seen)
+                last_seen = seen
         except Exception as exc:
             yield self._event("error", f"{type(exc).__name__}: {exc}", permanent=False)
         finally:

@@ -267,3 +267,33 @@ def test_a_closed_subscription_cannot_wait() -> None:
 
     run(main)
     assert fakes.clients == []
+
+
+def test_hundreds_of_waiters_are_woken_in_batches_so_the_loop_keeps_running() -> None:
+    fakes = Fakes()
+    conn = settings()
+    order: list[str] = []
+
+    async def served(sub: Any) -> None:
+        await sub.next_list()
+        order.append("waiter")
+
+    async def ticker() -> None:
+        while True:
+            order.append("tick")
+            await asyncio.sleep(0)
+
+    async def main() -> None:
+        subs = [fakes.registry.subscribe(conn, 10.0) for _ in range(200)]
+        tick = asyncio.create_task(ticker())
+        await asyncio.gather(*(served(sub) for sub in subs))
+        tick.cancel()
+        for sub in subs:
+            sub.close()
+
+    run(main)
+
+    woken = [i for i, what in enumerate(order) if what == "waiter"]
+    assert len(woken) == 200
+    between = order[woken[0] : woken[-1]].count("tick")
+    assert between >= 3  # 200 waiters, at most 50 a step: the loop ran other work in between

@@ -147,8 +147,11 @@ def test_the_token_is_only_in_the_request_header_never_in_events_or_logs(api, ca
         {"status_code": 503, "json": {"code": 503, "msg": "busy"}},
         {"status_code": 403, "json": {"code": 403, "msg": "PLEASE VALIDATE TOKEN"}},
     )
-    [event] = events(make(target_status="Started"))
+    trigger = make(target_status="Started")
+    trigger._log = logging.getLogger("test.wolkvox.trigger")  # Airflow 3's structlog bypasses caplog
+    [event] = events(trigger)
     assert event["status"] == "error"
+    assert "Polling campaign 1234 failed" in caplog.text  # the log lines are captured
     assert [r.headers["wolkvox-token"] for r in api.requests] == ["tok-SECRET-123456"] * 3
     assert "tok-SECRET" not in json.dumps(event)
     assert "tok-SECRET" not in caplog.text
@@ -265,11 +268,11 @@ def run_together(*triggers):
 
 
 def test_triggers_on_one_connection_share_each_read(api):
-    api.script(
-        two_campaigns("Stopped", "Stopped"),
-        two_campaigns("Started", "Stopped"),
-        two_campaigns("Started", "Started"),
-    )
+    async def first(request):
+        await asyncio.sleep(0.3)  # every trigger has joined before this read answers
+        return two_campaigns("Stopped", "Stopped")
+
+    api.script(first, two_campaigns("Started", "Stopped"), two_campaigns("Started", "Started"))
     triggers = [
         make(campaign_id=cid, target_status="Started", poll_interval=0.05) for cid in ["1234", "5678"] * 5
     ]
@@ -290,4 +293,25 @@ def test_a_campaign_missing_from_the_list_fails_only_its_own_trigger(api):
     assert (gone[0]["status"], gone[0]["permanent"]) == ("error", True)
     assert "999 was not found" in gone[0]["message"]
     assert there[0]["status"] == "success"
-    assert api.call_count == 1
+
+
+def test_the_waiting_line_is_logged_when_the_campaign_changes_not_at_every_read(api, caplog):
+    caplog.set_level(logging.INFO)
+    api.script(
+        listing("Stopped", "9"),
+        listing("Stopped", "9"),
+        listing("Stopped", "9"),
+        listing("Stopped", "4"),
+        listing("Started"),
+    )
+    trigger = make(target_status="Started")
+    trigger._log = logging.getLogger("test.wolkvox.trigger")  # Airflow 3's structlog bypasses caplog
+    [event] = events(trigger)
+    assert event["status"] == "success"
+    waiting = [
+        r.getMessage() for r in caplog.records if r.levelno == logging.INFO and "waiting" in r.getMessage()
+    ]
+    assert waiting == [
+        "Campaign 1234 is Stopped with 9 records; waiting",
+        "Campaign 1234 is Stopped with 4 records; waiting",
+    ]
