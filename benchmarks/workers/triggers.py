@@ -56,27 +56,43 @@ def calls_by_token(url: str) -> dict[str, int]:
 
 
 class GcMeter:
-    """How long the garbage collector's passes take (they stop the event loop like any callback)."""
+    """When the garbage collector's passes ran (they stop the event loop like any long callback)."""
 
     def __init__(self) -> None:
         self.started = 0.0
-        self.total = 0.0
+        self.running = False
+        self.passes: list[tuple[float, float]] = []  # (start, end), time.monotonic()
         self.worst = 0.0
         self.window_worst = 0.0
         gc.callbacks.append(self.callback)
 
     def callback(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            self.started = time.perf_counter()
+            self.started = time.monotonic()
+            self.running = True
         else:
-            pause = time.perf_counter() - self.started
-            self.total += pause
-            self.worst = max(self.worst, pause)
-            self.window_worst = max(self.window_worst, pause)
+            self.running = False
+            end = time.monotonic()
+            self.passes.append((self.started, end))
+            self.worst = max(self.worst, end - self.started)
+            self.window_worst = max(self.window_worst, end - self.started)
+
+    def within(self, start: float, end: float) -> float:
+        """Seconds of GC passes inside [start, end]; forgets the passes that ended before ``start``."""
+        self.passes = [p for p in self.passes if p[1] >= start]
+        # A pass run by another thread (one of asyncio.to_thread's) may still be going: its
+        # finalizers can let this thread run before the pass ends.
+        going = [(self.started, end)] if self.running else []
+        return sum(max(0.0, min(e, end) - max(s, start)) for s, e in self.passes + going)
 
 
 class LagMeter:
-    """How late a 5 ms sleep wakes up: the event loop's responsiveness, with and without GC pauses."""
+    """How late a 5 ms sleep wakes up: the event loop's responsiveness, with and without GC passes.
+
+    Times are ``time.monotonic()`` (the event loop's clock) on both sides, and the GC passes are
+    matched to each sleep by their own start and end (a pass in another thread may even end after
+    the sleep it delayed).
+    """
 
     def __init__(self, collector: GcMeter) -> None:
         self.collector = collector
@@ -84,12 +100,12 @@ class LagMeter:
         self.worst_outside_gc = self.window_worst_outside_gc = 0.0
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            before, gc_before = loop.time(), self.collector.total
+            before = time.monotonic()
             await asyncio.sleep(TICK)
-            late = loop.time() - before - TICK
-            outside_gc = late - (self.collector.total - gc_before)
+            after = time.monotonic()
+            late = after - before - TICK
+            outside_gc = late - self.collector.within(before, after)
             self.worst = max(self.worst, late)
             self.window_worst = max(self.window_worst, late)
             self.worst_outside_gc = max(self.worst_outside_gc, outside_gc)
