@@ -61,6 +61,10 @@ class Settings:
     source_records: int
     source_small_records: int
     source_rounds: int
+    #: Deferred waits in one event loop: waits, their poll interval (s), intervals counted.
+    trigger_waits: int
+    trigger_interval: float
+    trigger_intervals: int
 
     @classmethod
     def make(cls, quick: bool) -> Settings:
@@ -85,6 +89,9 @@ class Settings:
                 source_records=20_000,
                 source_small_records=2_000,
                 source_rounds=1,
+                trigger_waits=50,
+                trigger_interval=0.5,
+                trigger_intervals=2,
             )
         return cls(
             quick=False,
@@ -106,6 +113,9 @@ class Settings:
             source_records=1_000_000,
             source_small_records=100_000,
             source_rounds=1,
+            trigger_waits=500,
+            trigger_interval=1.0,
+            trigger_intervals=10,
         )
 
 
@@ -182,8 +192,10 @@ def emit(result: dict[str, Any]) -> None:
 class EmulatorProcess:
     """The emulator's console script in its own process (so it never shares the client's GIL)."""
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, extra_tokens: Sequence[str] = ()) -> None:
         self.log_path = log_path
+        #: Tokens accepted besides TOKEN (the triggers group gives each connection its own).
+        self.extra_tokens = tuple(extra_tokens)
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
 
@@ -205,6 +217,7 @@ class EmulatorProcess:
             "0",
             "--token",
             f"{TOKEN}:{TOKEN_QUOTA}",
+            *(arg for token in self.extra_tokens for arg in ("--token", f"{token}:{TOKEN_QUOTA}")),
         ]
         self.proc = subprocess.Popen(
             cmd,

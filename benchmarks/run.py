@@ -7,7 +7,8 @@
 Groups: ``parse`` (operator import cost and DagBag parse), ``calls`` (hook per-call overhead and
 the emulator's own rate), ``upload`` (1,000,000-record CSV, CPU-bound: throughput and peak RSS),
 ``latency`` (the emulator answering in 0.5 s a call), ``contacts`` (hygiene on vs off; peak RSS of
-the S3 and PostgreSQL sources), ``task`` (``airflow tasks test`` wall time). Each figure is the
+the S3 and PostgreSQL sources), ``task`` (``airflow tasks test`` wall time), ``triggers`` (500
+deferred waits in one event loop: API calls per interval, event-loop lag, RSS). Each figure is the
 median of several runs, interleaved with its baseline; the emulator runs in its own process.
 Missed targets are reported, not fatal (``--strict`` makes them exit 1); a benchmark that crashes
 always exits 1.
@@ -59,7 +60,7 @@ OPERATOR_MODULES = (
     "airflow_provider_wolkvox.operators.records",
     "airflow_provider_wolkvox.sensors.campaign",
 )
-GROUPS = ("parse", "calls", "upload", "latency", "contacts", "task")
+GROUPS = ("parse", "calls", "upload", "latency", "contacts", "task", "triggers")
 
 #: Every figure the suite reports, in table order (the smoke test checks they are all printed).
 FIGURE_NAMES = {
@@ -85,6 +86,14 @@ FIGURE_NAMES = {
         "upload peak RSS growth (PostgreSQL)",
     ],
     "task": ["airflow tasks test wall time"],
+    "triggers": [
+        "triggers: API calls per interval, 1 connection",
+        "triggers: API calls per interval, 5 connections",
+        "triggers: worst event-loop lag, 1 connection",
+        "triggers: worst event-loop lag, 5 connections",
+        "triggers: RSS per 100 waits",
+        "triggers: API calls per interval, 40 unshared",
+    ],
 }
 
 
@@ -669,6 +678,109 @@ def bench_task(ctx: Context) -> list[Figure]:
     ]
 
 
+# --------------------------------------------------------------------------- 7. deferred waits
+
+#: Connections of the 5-connection figure: each its own token (and so its own shared poller).
+TRIGGER_TOKENS = [f"bench-conn-{i}" for i in range(5)]
+
+
+def bench_triggers(ctx: Context) -> list[Figure]:
+    """Many WolkvoxCampaignTriggers in one event loop (``workers/triggers.py``) on their own emulator."""
+    names = FIGURE_NAMES["triggers"]
+    waits, interval, intervals = (
+        ctx.settings.trigger_waits,
+        ctx.settings.trigger_interval,
+        ctx.settings.trigger_intervals,
+    )
+    with EmulatorProcess(ctx.tmp / "emulator-triggers.log", extra_tokens=TRIGGER_TOKENS) as emulator:
+        log(f"triggers: creating {waits} campaigns to wait on")
+        campaign_ids = [emulator.create_campaign("preview") for _ in range(waits)]
+
+        def run(tokens: list[str], count: int, shared: bool) -> dict[str, Any]:
+            log(
+                f"triggers: {count} waits on {len(tokens)} connection(s), shared={shared}, "
+                f"{interval} s interval"
+            )
+            spec = {
+                "url": emulator.url,
+                "tokens": tokens,
+                "campaign_ids": campaign_ids,
+                "waits": count,
+                "interval": interval,
+                "intervals": intervals,
+                "shared": shared,
+            }
+            return run_child([str(WORKERS / "triggers.py"), json.dumps(spec)], ctx.env())
+
+        one = run(TRIGGER_TOKENS[:1], waits, True)
+        five = run(TRIGGER_TOKENS, waits, True)
+        unshared = run(TRIGGER_TOKENS[:1], min(40, waits), False)
+    per_wait_unshared = unshared["calls_per_interval"] / unshared["waits"]
+    window = f"counted over {intervals} intervals of {interval} s, emulator per-token counters"
+
+    def calls(name: str, result: dict[str, Any], limit: float) -> Figure:
+        by_connection = result["calls_per_interval_by_connection"]
+        return Figure(
+            name,
+            "calls",
+            ours=result["calls_per_interval"],
+            baseline=per_wait_unshared * result["waits"],
+            ratio=result["calls_per_interval"] / (per_wait_unshared * result["waits"]),
+            target=("<=", limit),
+            target_of="ours",
+            target_text=f"<= {limit:g} per interval",
+            note=f"{result['waits']} deferred waits in one event loop on {result['connections']} "
+            f"connection(s); by connection {[round(c, 2) for c in by_connection]}; "
+            f"{window}. Baseline: the unshared cost, {per_wait_unshared:.2f} calls per wait per interval "
+            "(measured with 40 unshared waits) x the waits",
+            details=result,
+        )
+
+    def lag(name: str, result: dict[str, Any]) -> Figure:
+        return Figure(
+            name,
+            "ms",
+            ours=result["worst_lag_ms"],
+            target=("<=", 50.0),
+            target_of="ours",
+            target_text="<= 50 ms",
+            note=f"how late a 5 ms sleep woke, worst over the whole run ({result['waits']} waits starting "
+            f"over one interval, then {intervals} intervals of shared reads): "
+            f"{result['worst_lag_ms']:.0f} ms, of which the longest garbage-collector pass "
+            f"{result['worst_gc_pause_ms']:.0f} ms; outside GC passes "
+            f"{result['worst_lag_outside_gc_ms']:.0f} ms. "
+            f"While counting only: {result['window_worst_lag_ms']:.0f} ms "
+            f"({result['window_worst_lag_outside_gc_ms']:.0f} ms outside GC passes)",
+            details=result,
+        )
+
+    return [
+        calls(names[0], one, 1.0),
+        calls(names[1], five, 5.0),
+        lag(names[2], one),
+        lag(names[3], five),
+        Figure(
+            names[4],
+            "MB",
+            ours=one["rss_per_100_waits_mb"],
+            note=f"process RSS with {one['waits']} waits ({one['rss_with_waits_mb']:.1f} MB) minus before "
+            f"any ({one['rss_before_mb']:.1f} MB, Airflow and httpx loaded), per 100 waits; 5 connections: "
+            f"{five['rss_per_100_waits_mb']:.2f} MB",
+            details={"one": one, "five": five},
+        ),
+        Figure(
+            names[5],
+            "calls",
+            ours=unshared["calls_per_interval"],
+            note=f"{unshared['waits']} waits, each trigger with its own poller (the cost before sharing: one "
+            f"read per trigger per interval); {window}. Besides these, the emulator refused "
+            f"{unshared['rejected_per_interval']:.1f} calls per interval for a 3rd request in flight on "
+            "the token (they cost no quota but fail that trigger's check)",
+            details=unshared,
+        ),
+    ]
+
+
 BENCHES: dict[str, Callable[[Context], list[Figure]]] = {
     "parse": bench_parse,
     "calls": bench_calls,
@@ -676,6 +788,7 @@ BENCHES: dict[str, Callable[[Context], list[Figure]]] = {
     "latency": bench_latency,
     "contacts": bench_contacts,
     "task": bench_task,
+    "triggers": bench_triggers,
 }
 
 

@@ -24,20 +24,17 @@ from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from airflow_provider_wolkvox import __version__
+from airflow_provider_wolkvox.client.envelope import Envelope, parse_answer
 from airflow_provider_wolkvox.client.errors import (
     WolkvoxAmbiguousResultError,
     WolkvoxConnectionError,
     WolkvoxError,
     WolkvoxInvalidResponseError,
     WolkvoxNotFoundError,
-    WolkvoxRedirectError,
     WolkvoxServerError,
     WolkvoxTimeoutError,
     WolkvoxValidationError,
-    classify,
     describe,
-    excerpt,
-    parse_retry_after,
 )
 from airflow_provider_wolkvox.client.models import (
     DNC_LIST_TYPES,
@@ -152,14 +149,35 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class Envelope:
-    """A successful answer: HTTP status and the documented ``code``, ``msg`` and ``data``."""
+def build_url(base_url: str, module: str, api: str, params: Mapping[str, str] | None = None) -> str:
+    """The one place URLs are built (both clients): base URL, /api/v2/<module>?api=<api>&<params>."""
+    query = urllib.parse.urlencode({"api": api, **(params or {})})
+    return f"{base_url}/api/v2/{module}?{query}"
 
-    status: int
-    code: Any
-    msg: str
-    data: Any
+
+def pick_campaign(campaigns: Iterable[Campaign], campaign_id: str | int) -> Campaign:
+    """The campaign with this id from a campaign list; WolkvoxNotFoundError when it is not there."""
+    wanted = parse_id(campaign_id, "campaign_id")
+    for campaign in campaigns:
+        if campaign.campaign_id == wanted:
+            return campaign
+    raise WolkvoxNotFoundError(
+        f"Wolkvox campaign {wanted} was not found in the campaign list", api="campaigns"
+    )
+
+
+def check_session_args(token: Any, server_id: str | None, timeout: Any) -> None:
+    """Refuse a token, server id or timeout Wolkvox cannot take (shared by both clients)."""
+    if not isinstance(token, str) or not token or any(ch.isspace() for ch in token):
+        raise WolkvoxValidationError("password", "the API token is required and must not contain whitespace")
+    if server_id is not None and not re.fullmatch(r"[0-9A-Za-z]{1,16}", server_id):
+        raise WolkvoxValidationError(
+            "server_id", f"{server_id!r} is not accepted; use the server code, e.g. 0042"
+        )
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= 3600:
+        raise WolkvoxValidationError(
+            "timeout", f"{timeout!r} is not accepted; give seconds between 0 and 3600"
+        )
 
 
 @dataclass(frozen=True)
@@ -197,18 +215,7 @@ class WolkvoxClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         endpoint = resolve_server(server, allow_insecure_http=allow_insecure_http)
-        if not isinstance(token, str) or not token or any(ch.isspace() for ch in token):
-            raise WolkvoxValidationError(
-                "password", "the API token is required and must not contain whitespace"
-            )
-        if server_id is not None and not re.fullmatch(r"[0-9A-Za-z]{1,16}", server_id):
-            raise WolkvoxValidationError(
-                "server_id", f"{server_id!r} is not accepted; use the server code, e.g. 0042"
-            )
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= 3600:
-            raise WolkvoxValidationError(
-                "timeout", f"{timeout!r} is not accepted; give seconds between 0 and 3600"
-            )
+        check_session_args(token, server_id, timeout)
         self.base_url = endpoint.base_url
         self.timeout = float(timeout)
         self.retry = retry or RetrySettings()
@@ -394,13 +401,8 @@ class WolkvoxClient:
 
     def get_campaign(self, campaign_id: str | int) -> Campaign:
         """One campaign by id, from the campaign list; WolkvoxNotFoundError when absent."""
-        wanted = parse_id(campaign_id, "campaign_id")
-        for campaign in self.list_campaigns():
-            if campaign.campaign_id == wanted:
-                return campaign
-        raise WolkvoxNotFoundError(
-            f"Wolkvox campaign {wanted} was not found in the campaign list", api="campaigns"
-        )
+        wanted = parse_id(campaign_id, "campaign_id")  # before the call: a bad id costs no quota
+        return pick_campaign(self.list_campaigns(), wanted)
 
     def find_campaigns(
         self, campaign_name: str, type_campaign: CampaignType | str | None = None
@@ -519,9 +521,8 @@ class WolkvoxClient:
         return self._call(method, "campaign.php", api, params=params, body=body).msg
 
     def url_for(self, module: str, api: str, params: Mapping[str, str] | None = None) -> str:
-        """The one place URLs are built: base URL, /api/v2/<module>?api=<api>&<params>."""
-        query = urllib.parse.urlencode({"api": api, **(params or {})})
-        return f"{self.base_url}/api/v2/{module}?{query}"
+        """This client's URL for a call (see :func:`build_url`)."""
+        return build_url(self.base_url, module, api, params)
 
     def _call(
         self,
@@ -612,35 +613,7 @@ class WolkvoxClient:
     @staticmethod
     def _parse(api: str, response: requests.Response) -> Envelope:
         """Read the envelope ``{code, error, msg, data}``; raise the matching error on failure."""
-        status = response.status_code
-        if 300 <= status < 400:
-            raise _redirect_error(api, response)
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        if not isinstance(data, dict):
-            text = excerpt(response.text)
-            if status >= 400:
-                raise classify(api, status, None, f"body is not JSON: {text!r}", retry_after=retry_after)
-            raise WolkvoxInvalidResponseError(
-                f"Wolkvox {api} answered HTTP {status} with a body that is not the JSON envelope: {text!r}",
-                api=api,
-                status=status,
-            )
-        code = data.get("code")
-        try:
-            body_status = int(code) if code is not None else None
-        except (TypeError, ValueError):
-            body_status = None
-        message = data.get("msg")
-        message = None if message is None else str(message)
-        # HTTP status is primary; an error code in the body of a 2xx answer still counts as an error.
-        effective = status if status >= 400 or not body_status or body_status < 400 else body_status
-        if effective >= 400:
-            raise classify(api, effective, code, message, retry_after=retry_after)
-        return Envelope(status, code, message or "", data.get("data"))
+        return parse_answer(api, response.status_code, response.headers, response.content, url=response.url)
 
 
 def _dnc_numbers(numbers: Iterable[str | int]) -> list[str]:
@@ -685,32 +658,6 @@ def _rows(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, list):
         return [row for row in value if isinstance(row, dict)]
     return []
-
-
-def _redirect_error(api: str, response: requests.Response) -> WolkvoxRedirectError:
-    """A 3xx answer as an error naming the status and the Location's host, and nothing else of it."""
-    status = response.status_code
-    location = response.headers.get("Location")
-    host = None
-    if location:
-        try:
-            # A relative Location points at the server that answered.
-            host = urllib.parse.urlsplit(urllib.parse.urljoin(response.url or "", location)).hostname
-        except ValueError:
-            host = None
-    if host and re.fullmatch(r"[A-Za-z0-9._:\[\]-]{1,253}", host):
-        where = f"to host {host!r}"
-    else:
-        host = None
-        where = "with an unreadable Location" if location else "without a Location"
-    return WolkvoxRedirectError(
-        f"Wolkvox {api} failed: HTTP {status} redirect {where}. Redirects are never followed, since the "
-        "token would travel with them; check the connection's server (e.g. https:// instead of "
-        "http://, or the server code Wolkvox gave you)",
-        api=api,
-        status=status,
-        location_host=host,
-    )
 
 
 def _transport_error(api: str, exc: requests.RequestException) -> WolkvoxConnectionError:

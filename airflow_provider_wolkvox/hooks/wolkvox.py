@@ -15,8 +15,8 @@ from airflow_provider_wolkvox.client import (
     WolkvoxError,
     WolkvoxValidationError,
 )
-from airflow_provider_wolkvox.client.client import resolve_server
 from airflow_provider_wolkvox.client.models import parse_bool, parse_int, parse_number
+from airflow_provider_wolkvox.client.settings import ClientSettings
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
@@ -66,8 +66,8 @@ class WolkvoxHook(BaseHook):
         return self.connection.extra_dejson or {}
 
     @cached_property
-    def client(self) -> WolkvoxClient:
-        """A WolkvoxClient built from the connection; errors name the connection field at fault."""
+    def client_settings(self) -> ClientSettings:
+        """Server, token, timeout and retry limits from the connection, checked; errors name the field."""
         conn = self.connection
         extra = _extra(self.connection_extra)
         token = conn.password
@@ -75,16 +75,15 @@ class WolkvoxHook(BaseHook):
             raise WolkvoxValidationError(
                 "password", f"connection {self.wolkvox_conn_id!r} has no API token in its Password field"
             )
-        allow_insecure_http = _flag(extra, "allow_insecure_http")
         server_id, source = self._server_id(conn, extra)
         try:
-            client = WolkvoxClient(
+            return ClientSettings(
                 conn.host or "",
                 token,
                 server_id=server_id,
                 timeout=_number(extra, "timeout", DEFAULT_TIMEOUT),
                 retry=_retry_settings(extra),
-                allow_insecure_http=allow_insecure_http,
+                allow_insecure_http=_flag(extra, "allow_insecure_http"),
             )
         except WolkvoxValidationError as exc:
             if exc.field == "server_id" and source == "login":
@@ -92,12 +91,24 @@ class WolkvoxHook(BaseHook):
                     "login", f"Server id {server_id!r} is not accepted; use the server code, e.g. 0042"
                 ) from None
             raise
-        shown = server_id or resolve_server(conn.host, allow_insecure_http=allow_insecure_http).server_code
+
+    @cached_property
+    def client(self) -> WolkvoxClient:
+        """A WolkvoxClient built from the connection; errors name the connection field at fault."""
+        settings = self.client_settings
+        client = WolkvoxClient(
+            settings.server,
+            settings.token,
+            server_id=settings.server_id,
+            timeout=settings.timeout,
+            retry=settings.retry,
+            allow_insecure_http=settings.allow_insecure_http,
+        )
         self.log.info(
             "Wolkvox connection %r: %s, server id %s",
             self.wolkvox_conn_id,
             client.base_url,
-            shown or "(none)",
+            settings.server_header or "(none)",
         )
         return client
 
@@ -147,12 +158,25 @@ class WolkvoxHook(BaseHook):
         itself does no I/O.
         """
         if "client" not in self.__dict__:
-            if "connection" not in self.__dict__:
-                self.__dict__["connection"] = await get_async_connection(self.wolkvox_conn_id, self)
-            if "connection_extra" not in self.__dict__:
-                extra = await get_async_extra_dejson(self.connection)
-                self.__dict__["connection_extra"] = extra or {}
+            await self._aread_connection()
         return self.client
+
+    async def aget_client_settings(self) -> ClientSettings:
+        """Server, token and limits of the connection, read the async-safe way (see :meth:`aget_client`).
+
+        The trigger builds its httpx client (or joins a shared poller) from these; no blocking
+        client is made.
+        """
+        if "client_settings" not in self.__dict__:
+            await self._aread_connection()
+        return self.client_settings
+
+    async def _aread_connection(self) -> None:
+        if "connection" not in self.__dict__:
+            self.__dict__["connection"] = await get_async_connection(self.wolkvox_conn_id, self)
+        if "connection_extra" not in self.__dict__:
+            extra = await get_async_extra_dejson(self.connection)
+            self.__dict__["connection_extra"] = extra or {}
 
     def create_campaign(self, spec: CampaignSpec) -> Campaign:
         """Create a campaign; see :meth:`WolkvoxClient.create_campaign`."""

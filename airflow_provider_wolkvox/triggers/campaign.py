@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_wolkvox._compat import BaseTrigger, TriggerEvent
+# Imported here, not in run(): the triggerer imports this module when it loads the trigger, while
+# an import in run() would stall its event loop (~0.1 s) the first time a trigger runs. No DAG
+# file imports this module (the sensor does so only in execute()).
+from airflow_provider_wolkvox._compat import AirflowNotFoundException, BaseTrigger, TriggerEvent
+from airflow_provider_wolkvox.client import campaign_poller
+from airflow_provider_wolkvox.client.client import pick_campaign
+from airflow_provider_wolkvox.client.errors import WolkvoxError
+from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 
 if TYPE_CHECKING:
     from airflow_provider_wolkvox.client import Campaign
@@ -49,14 +55,18 @@ class WolkvoxCampaignTrigger(BaseTrigger):
     a success carries ``campaign`` (see :func:`campaign_summary`), an error ``permanent`` (True
     when retrying cannot help, e.g. the campaign was deleted, the token is invalid, or the
     connection is not defined on the triggerer, has no token or names a refused host). Transient
-    failures (timeouts, 5xx, throttling) are logged and polling goes on until ``end_time``. The
-    blocking HTTP client runs in a worker thread, so the triggerer's event loop never waits on it;
-    its session is closed when the run ends, however it ends.
+    failures (timeouts, 5xx, throttling) are logged and polling goes on until ``end_time``.
+
+    Every trigger in one triggerer that uses the same server and token shares one campaign-list
+    read per interval (:mod:`airflow_provider_wolkvox.client.campaign_poller`): reads on that
+    connection are at least the shortest ``poll_interval`` of its waiting triggers apart, and each
+    trigger is checked by the first read at or after it is due. The read is async (httpx) and
+    runs in the poller's own task, so cancelling one trigger never disturbs the others.
 
     :param campaign_id: the campaign's id.
     :param target_status: ``Started`` or ``Stopped``, or None.
     :param max_records: wait until at most this many records are left, or None.
-    :param poll_interval: seconds between two polls (each costs one API call of the daily quota).
+    :param poll_interval: seconds between two checks (a shared read costs one API call of the daily quota).
     :param end_time: give up at this UNIX time (float seconds), or never when None.
     :param wolkvox_conn_id: the Wolkvox connection.
     """
@@ -97,12 +107,8 @@ class WolkvoxCampaignTrigger(BaseTrigger):
         return TriggerEvent({"status": status, "message": message, "campaign_id": self.campaign_id, **extra})
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_provider_wolkvox._compat import AirflowNotFoundException
-        from airflow_provider_wolkvox.client.errors import WolkvoxError
-        from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
-
         try:
-            client = await WolkvoxHook(wolkvox_conn_id=self.wolkvox_conn_id).aget_client()
+            settings = await WolkvoxHook(wolkvox_conn_id=self.wolkvox_conn_id).aget_client_settings()
         except Exception as exc:
             # A connection that is not defined, has no token or names a refused host will not
             # repair itself on a task retry; anything else (a secrets backend that is down) may.
@@ -115,41 +121,42 @@ class WolkvoxCampaignTrigger(BaseTrigger):
                 permanent=permanent,
             )
             return
+        # Every trigger of this event loop on the same server and token shares one read per interval.
+        subscription = campaign_poller.shared_registry().subscribe(settings, self.poll_interval)
+        last_seen: tuple[str | None, int | None] | None = None
         try:
             while True:
+                remaining = None if self.end_time is None else self.end_time - time.time()
                 try:
-                    campaign = await asyncio.to_thread(client.get_campaign, self.campaign_id)
+                    campaigns = await subscription.next_list(timeout=remaining)
+                    if campaigns is None:
+                        yield self._event(
+                            "timeout", f"Campaign {self.campaign_id} did not meet the condition in time"
+                        )
+                        return
+                    campaign = pick_campaign(campaigns, self.campaign_id)
                 except WolkvoxError as exc:
                     if exc.permanent:
                         yield self._event("error", str(exc), permanent=True)
                         return
                     self.log.warning("Polling campaign %s failed, will poll again: %s", self.campaign_id, exc)
-                else:
-                    reason = campaign_condition(campaign, self.target_status, self.max_records)
-                    if reason is not None:
-                        yield self._event(
-                            "success",
-                            f"Campaign {self.campaign_id}: {reason}",
-                            campaign=campaign_summary(campaign),
-                        )
-                        return
-                    self.log.info(
-                        "Campaign %s is %s with %s records; waiting",
-                        self.campaign_id,
-                        campaign.status,
-                        campaign.records,
+                    continue
+                reason = campaign_condition(campaign, self.target_status, self.max_records)
+                if reason is not None:
+                    yield self._event(
+                        "success",
+                        f"Campaign {self.campaign_id}: {reason}",
+                        campaign=campaign_summary(campaign),
                     )
-                delay = self.poll_interval
-                if self.end_time is not None:
-                    remaining = self.end_time - time.time()
-                    if remaining <= 0:
-                        yield self._event(
-                            "timeout", f"Campaign {self.campaign_id} did not meet the condition in time"
-                        )
-                        return
-                    delay = min(delay, remaining)
-                await asyncio.sleep(delay)
+                    return
+                # Logged when it changes: hundreds of waits each logging every read would hold the
+                # triggerer's event loop for the time of hundreds of log writes.
+                seen = (campaign.status, campaign.records)
+                log = self.log.info if seen != last_seen else self.log.debug
+                log("Campaign %s is %s with %s records; waiting", self.campaign_id, *seen)
+                last_seen = seen
         except Exception as exc:
             yield self._event("error", f"{type(exc).__name__}: {exc}", permanent=False)
         finally:
-            client.close()  # the run is over (event, timeout or cancellation): free its sockets
+            # Event, timeout or cancellation: the shared poller stops with its last waiter.
+            subscription.close()

@@ -35,6 +35,12 @@ FIGURES = (
     "upload peak RSS growth (S3)",
     "upload peak RSS growth (PostgreSQL)",
     "airflow tasks test wall time",
+    "triggers: API calls per interval, 1 connection",
+    "triggers: API calls per interval, 5 connections",
+    "triggers: worst event-loop lag, 1 connection",
+    "triggers: worst event-loop lag, 5 connections",
+    "triggers: RSS per 100 waits",
+    "triggers: API calls per interval, 40 unshared",
 )
 
 

@@ -75,3 +75,19 @@ def test_aget_client_reads_once_and_get_conn_reuses_it(set_connection, superviso
     client = asyncio.run(hook.aget_client())
     assert hook.get_conn() is client
     assert asyncio.run(hook.aget_client()) is client
+
+
+def test_aget_client_settings_reads_the_connection_safely_and_builds_no_blocking_client(
+    set_connection, supervisor
+):
+    conn = set_connection(host="0042", extra={"timeout": 30, "retry_attempts": 2})
+    hook = WolkvoxHook()
+
+    settings = asyncio.run(hook.aget_client_settings())
+
+    assert (settings.base_url, settings.server_header) == ("https://wv0042.wolkvox.com", "0042")
+    assert settings.timeout == 30 and settings.retry.attempts == 2
+    assert settings.token == conn["password"]
+    assert conn["password"] not in repr(settings)
+    assert "client" not in hook.__dict__  # no requests session was opened for the triggerer
+    assert conn["password"] in supervisor.masked
