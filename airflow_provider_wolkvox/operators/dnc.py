@@ -62,7 +62,7 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
             parse_int,
         )
 
-        with fail_fast_on_permanent_errors():
+        with fail_fast_on_permanent_errors(self):
             # Validated here, after rendering, and every number before the first request.
             type_call = parse_dnc_type(self.type_call, "type_call", self._type_calls)
             chunk_size = parse_int(
@@ -99,7 +99,7 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
 
     def _send_all(self, chunks: list[list[str]], type_call: str) -> int:
         """One request per chunk, in order; the sum of the counts Wolkvox answers."""
-        with fail_fast_on_permanent_errors():
+        with fail_fast_on_permanent_errors(self):
             client = self.hook.get_conn()
         counted = 0
         for index, chunk in enumerate(chunks):

@@ -12,8 +12,8 @@ import time
 
 import psutil
 import pytest
+from failing import fails_at_once
 
-from airflow_provider_wolkvox._compat import AirflowFailException
 from airflow_provider_wolkvox.emulator.pytest_plugin import TEST_TOKEN
 from airflow_provider_wolkvox.operators.campaign import (
     CreateCampaignOperator,
@@ -66,7 +66,7 @@ def test_three_operator_runs_leave_no_connection_open(emulator):
 
 def test_a_failing_run_leaves_no_connection_open(emulator):
     operator = StartCampaignOperator(task_id="start", campaign_id=999999, type_campaign="preview")
-    with pytest.raises(AirflowFailException):  # 404: the campaign does not exist
+    with fails_at_once():  # 404: the campaign does not exist
         operator.execute({})
     assert settled(emulator.port) == []
 
