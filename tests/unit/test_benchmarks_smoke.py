@@ -35,6 +35,8 @@ FIGURES = (
     "upload peak RSS growth (S3)",
     "upload peak RSS growth (PostgreSQL)",
     "airflow tasks test wall time",
+    "lifecycle API calls (25,000 records)",
+    "sensor poke calls per hour of waiting",
 )
 
 
