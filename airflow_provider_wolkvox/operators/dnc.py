@@ -145,6 +145,7 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
     def _fail(self, index: int, total: int, counted: int, exc: BaseException | None) -> NoReturn:
         from airflow_provider_wolkvox._compat import AirflowException, AirflowFailException
         from airflow_provider_wolkvox.client.errors import WolkvoxError
+        from airflow_provider_wolkvox.retry_policy import policy_decides
 
         done = f"{index} of {total} requests had been answered ({counted} numbers {self._count_key})"
         again = (
@@ -156,6 +157,8 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
         message = f"Request {index + 1} of {total} to {self._verb} do-not-call numbers failed; {done}"
         if isinstance(exc, WolkvoxError):
             if exc.permanent:
+                if policy_decides(self):  # the retry policy fails it, seeing the cause
+                    raise AirflowException(f"{message}. Cause: {exc}") from exc
                 raise AirflowFailException(f"{message}. Cause: {exc}") from exc
             raise AirflowException(f"{message}. {again}. Cause: {exc}") from exc
         raise exc
