@@ -38,6 +38,11 @@ class WolkvoxCampaignSensor(BaseSensorOperator):
     With ``deferrable=True`` the sensor pokes once and, if the condition is not met yet, hands the
     waiting to :class:`~airflow_provider_wolkvox.triggers.campaign.WolkvoxCampaignTrigger`, freeing
     the worker slot; ``timeout`` still applies and ``soft_fail`` turns a timeout into a skip.
+    Deferred waits are the recommended mode: in poke or reschedule mode every sensor reads the list
+    on its own (12 calls an hour at the default interval), while the triggers on one connection
+    share their reads. Each poke logs the calls it cost. On Airflow 3.3+ a
+    :class:`~airflow_provider_wolkvox.retry_policy.WolkvoxRetryPolicy` decides how a failed try is
+    retried, unless ``retry_policy`` is given (``None`` included).
 
     :param campaign_id: the campaign's id, typically ``create.output`` (templated).
     :param target_status: ``Started`` or ``Stopped``, any case (templated).
