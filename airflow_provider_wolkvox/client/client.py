@@ -244,6 +244,18 @@ class WolkvoxClient:
         return f"WolkvoxClient(base_url={self.base_url!r})"
 
     def close(self) -> None:
+        # urllib3 2 no longer closes a session's connection pools when the session is closed, only
+        # when they are garbage-collected; a response still referenced (by the traceback of an
+        # error a task raised, which Airflow 3.3 keeps for its retry policy) would keep its socket
+        # open. So the pools are closed here.
+        for adapter in self._session.adapters.values():
+            pools = getattr(getattr(adapter, "poolmanager", None), "pools", None)
+            if pools is None:
+                continue
+            for key in list(pools.keys()):
+                pool = pools.get(key)
+                if pool is not None:
+                    pool.close()
         self._session.close()
 
     def __enter__(self) -> WolkvoxClient:
