@@ -75,13 +75,14 @@ def decide(
     )
 
     error: BaseException | None = exception
+    resumable = False  # passed an upload error that says a retry can resume: it may not be failed
     for _ in range(_MAX_CAUSES):
         if error is None:
             break
         name = type(error).__name__
-        if isinstance(error, WolkvoxAmbiguousResultError):
+        if isinstance(error, WolkvoxAmbiguousResultError) and not resumable:
             return Verdict(FAIL, None, f"{name}: the outcome is unknown and a retry could create a duplicate")
-        if isinstance(error, WolkvoxError) and error.permanent:
+        if isinstance(error, WolkvoxError) and error.permanent and not resumable:
             return Verdict(FAIL, None, f"{name}: retrying cannot fix this")
         if isinstance(error, WolkvoxConcurrencyLimitError):
             delay = _at_least(concurrency_delay, error.retry_after)
@@ -89,7 +90,13 @@ def decide(
         if isinstance(error, WolkvoxMaintenanceError):
             delay = _at_least(maintenance_delay, error.retry_after)
             return Verdict(RETRY, delay, f"{name}: Wolkvox is in maintenance; retrying in {delay}")
-        if isinstance(error, WolkvoxError) and not isinstance(error, UploadError):
+        if isinstance(error, UploadError):
+            # Its ``permanent`` is the upload's own verdict, made knowing whether a task state store
+            # lets the next try resume (a lost chunk's answer is then checked with find_record), so
+            # a cause that alone would fail the task (the ambiguous chunk) no longer does; only a
+            # throttle behind it still sets the delay.
+            resumable = True
+        elif isinstance(error, WolkvoxError):
             break  # a transient Wolkvox error with no rule of its own: the task's settings
         error = error.__cause__
     return Verdict(DEFAULT)

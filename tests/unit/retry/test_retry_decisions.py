@@ -101,6 +101,12 @@ KEEPS_THE_TASK_SETTINGS = {
     "transient upload error after a 503": caused_by(
         UploadError("a retry sends the rest", permanent=False), answered(503, "busy")
     ),
+    # With a task state store the next try checks the lost chunk with find_record, so the upload
+    # calls it transient: its verdict wins over the ambiguous cause.
+    "resumable upload after an unknown-outcome chunk": caused_by(
+        UploadError("the next try checks with find_record", permanent=False),
+        WolkvoxAmbiguousResultError("the records may have been created"),
+    ),
 }
 
 
