@@ -32,7 +32,9 @@ def envelope(status: int, msg: str) -> dict[str, object]:
     return {"code": status, "error": "FORBIDDEN", "msg": msg, "data": []}
 
 
-def run_dag(tmp_path: Path, emulator, campaign_id: str) -> tuple[str, tuple, list[tuple]]:
+def run_dag(
+    tmp_path: Path, emulator, campaign_id: str, dag_id: str = "wolkvox_retry_policy"
+) -> tuple[str, tuple, list[tuple]]:
     """Run the DAG; return its output, the task's last try (try_number, state, start, end) and,
     on Airflow 3.3+, its earlier tries (task_instance_history, with the policy's delay and reason)."""
     home = tmp_path / "home"
@@ -49,7 +51,7 @@ def run_dag(tmp_path: Path, emulator, campaign_id: str) -> tuple[str, tuple, lis
     )
     conf = json.dumps({"campaign_id": campaign_id})
     run = subprocess.run(
-        [AIRFLOW, "dags", "test", "wolkvox_retry_policy", "2026-12-01", "-c", conf],
+        [AIRFLOW, "dags", "test", dag_id, "2026-12-01", "-c", conf],
         env=env,
         capture_output=True,
         text=True,
@@ -59,14 +61,14 @@ def run_dag(tmp_path: Path, emulator, campaign_id: str) -> tuple[str, tuple, lis
     assert TEST_TOKEN not in output
     with sqlite3.connect(home / "airflow.db") as db:
         last = db.execute(
-            "SELECT try_number, state, start_date, end_date FROM task_instance "
-            "WHERE dag_id = 'wolkvox_retry_policy'"
+            "SELECT try_number, state, start_date, end_date FROM task_instance WHERE dag_id = ?", (dag_id,)
         ).fetchone()
         earlier = []
         if SUPPORTED:
             earlier = db.execute(
                 "SELECT try_number, state, start_date, end_date, retry_delay_override, retry_reason "
-                "FROM task_instance_history WHERE dag_id = 'wolkvox_retry_policy' ORDER BY try_number"
+                "FROM task_instance_history WHERE dag_id = ? ORDER BY try_number",
+                (dag_id,),
             ).fetchall()
     return output, last, earlier
 
@@ -120,3 +122,25 @@ def test_a_concurrency_403_is_retried_after_the_policys_short_delay(tmp_path, wo
         assert waited >= DEFAULT_CONCURRENCY_DELAY.total_seconds(), waited  # not the task's 0 s
     else:
         assert "AirflowFailException" not in output
+
+
+@pytest.mark.skipif(not SUPPORTED, reason="retry policies exist from Airflow 3.3")
+def test_maintenance_is_retried_after_the_maintenance_delay_of_the_policy_the_task_was_given(
+    tmp_path, wolkvox_emulator, campaign_id
+):
+    # WolkvoxRetryPolicy(maintenance_delay=5 s) given to the task: it wins over the default one.
+    maintenance = envelope(403, "API CONSUMPTION DISABLED DUE TO MAINTENANCE")
+    wolkvox_emulator.inject_fault(api="start", times=1, status=403, body=maintenance)
+
+    output, last, earlier = run_dag(
+        tmp_path, wolkvox_emulator, campaign_id, "wolkvox_retry_policy_maintenance"
+    )
+
+    assert last[:2] == (2, "success"), output[-3000:]
+    (first,) = earlier
+    number, state, _, ended, delay, reason = first
+    assert (number, state, delay) == (1, "failed", 5.0)
+    assert reason.startswith("WolkvoxMaintenanceError: Wolkvox is in maintenance; retrying in 0:00:05")
+    assert seconds_between(ended, last[2]) >= 5.0
+    # retry_attempts=1: the client did not retry the maintenance 403 itself; Airflow did.
+    assert wolkvox_emulator.request_counts["start"] == 2
