@@ -29,6 +29,10 @@ from airflow_provider_wolkvox.client.errors import (
     WolkvoxThrottledError,
 )
 
+#: Tries of a call refused with the concurrency 403 when retry_concurrency_attempts is not set
+#: (unless retry_attempts is higher).
+DEFAULT_CONCURRENCY_ATTEMPTS = 10
+
 #: Statuses after which the server may have applied a call (the answer was lost or it failed midway).
 AMBIGUOUS_STATUSES = frozenset({500, 502, 504})
 
@@ -45,24 +49,33 @@ class RetrySettings:
     ``attempts`` counts the tries that fail in any way but the concurrency 403, the first included;
     1 disables those retries. ``concurrency_attempts`` counts the tries refused with the concurrency
     403 (``retry_concurrency_attempts``; 1 disables them): that refusal is provably harmless to
-    resend, so it gets a larger budget of its own.
+    resend, so it gets a larger budget of its own, by default ``attempts`` or 10, whichever is more
+    (:attr:`concurrency_limit`).
     """
 
     attempts: int = 5
     min_delay: float = 1.0
     max_delay: float = 60.0
     max_retry_after: float = 300.0
-    concurrency_attempts: int = 10
+    concurrency_attempts: int | None = None
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
             raise ValueError("retry_attempts must be at least 1")
-        if self.concurrency_attempts < 1:
+        if self.concurrency_attempts is not None and self.concurrency_attempts < 1:
             raise ValueError("retry_concurrency_attempts must be at least 1")
         if self.min_delay < 0 or self.max_delay < self.min_delay:
             raise ValueError("retry delays must satisfy 0 <= retry_min_delay <= retry_max_delay")
         if self.max_retry_after < 0:
             raise ValueError("retry_max_retry_after must not be negative")
+
+    @property
+    def concurrency_limit(self) -> int:
+        """Tries a call refused with the concurrency 403 gets: ``concurrency_attempts`` if set,
+        else ``attempts`` or :data:`DEFAULT_CONCURRENCY_ATTEMPTS`, whichever is more."""
+        if self.concurrency_attempts is not None:
+            return self.concurrency_attempts
+        return max(self.attempts, DEFAULT_CONCURRENCY_ATTEMPTS)
 
 
 def is_retryable(error: BaseException, kind: CallKind) -> bool:
@@ -98,12 +111,12 @@ class AttemptBudget:
     def exhausted(self) -> bool:
         """Whether the budget of the last failure's kind is used up (no further try)."""
         if self.last_refused:
-            return self.refused >= self.settings.concurrency_attempts
+            return self.refused >= self.settings.concurrency_limit
         return self.failed >= self.settings.attempts
 
     def limit(self) -> int:
         """The budget the last failure counts against, for log lines."""
-        return self.settings.concurrency_attempts if self.last_refused else self.settings.attempts
+        return self.settings.concurrency_limit if self.last_refused else self.settings.attempts
 
 
 def backoff_seconds(

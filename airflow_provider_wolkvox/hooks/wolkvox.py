@@ -44,7 +44,8 @@ class WolkvoxHook(BaseHook):
     labelled "Server id", is the ``wolkvox_server`` header when Host is a URL (for a server code
     it is derived from Host). Extras: ``timeout``, ``retry_attempts``, ``retry_min_delay``,
     ``retry_max_delay``, ``retry_max_retry_after``, ``retry_concurrency_attempts`` (tries refused
-    with the per-token concurrency 403, 10 by default), ``allow_insecure_http``, and ``server_id``
+    with the per-token concurrency 403; ``retry_attempts`` or 10 by default, whichever is more),
+    ``allow_insecure_http``, and ``server_id``
     (the older place of the server id, still read when Login is empty).
 
     :param wolkvox_conn_id: the connection id; ``wolkvox_default`` by default.
@@ -274,13 +275,15 @@ def _retry_settings(extra: dict[str, Any]) -> RetrySettings:
         maximum=20,
         accepted="give a whole number 1-20",
     )
-    concurrency_attempts = parse_int(
-        extra.get("retry_concurrency_attempts", defaults.concurrency_attempts),
-        "retry_concurrency_attempts",
-        minimum=1,
-        maximum=50,
-        accepted="give a whole number 1-50",
-    )
+    concurrency_attempts = None  # RetrySettings' default: retry_attempts or 10, whichever is more
+    if "retry_concurrency_attempts" in extra:
+        concurrency_attempts = parse_int(
+            extra["retry_concurrency_attempts"],
+            "retry_concurrency_attempts",
+            minimum=1,
+            maximum=50,
+            accepted="give a whole number 1-50",
+        )
     try:
         return RetrySettings(
             attempts=attempts,

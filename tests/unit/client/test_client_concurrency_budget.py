@@ -29,7 +29,21 @@ OK = {"json": TOKEN_INFO_OK}
 
 
 def test_the_default_budget_is_ten_tries_apart_from_the_other_five():
-    assert (RetrySettings().attempts, RetrySettings().concurrency_attempts) == (5, 10)
+    assert (RetrySettings().attempts, RetrySettings().concurrency_limit) == (5, 10)
+
+
+def test_the_default_budget_is_never_smaller_than_retry_attempts():
+    assert RetrySettings(attempts=12).concurrency_limit == 12
+    assert RetrySettings(attempts=12, concurrency_attempts=3).concurrency_limit == 3  # set: it wins
+
+
+def test_refusals_use_retry_attempts_when_it_is_higher(make_client, requests_mock, sleeps):
+    requests_mock.get(TOKEN_INFO_URL, [REFUSED] * 12 + [OK])
+    client = make_client(attempts=12)
+
+    with pytest.raises(WolkvoxConcurrencyLimitError):
+        client.token_info()
+    assert requests_mock.call_count == 12
 
 
 def test_refusals_beyond_retry_attempts_are_still_retried(make_client, requests_mock, sleeps):

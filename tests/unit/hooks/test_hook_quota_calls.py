@@ -78,9 +78,11 @@ def test_the_concurrency_budget_comes_from_the_connection_extra(set_connection):
     assert (retry.attempts, retry.concurrency_attempts) == (1, 4)
 
 
-def test_the_concurrency_budget_defaults_to_ten(set_connection):
+def test_the_concurrency_budget_defaults_to_ten_or_retry_attempts(set_connection):
     set_connection()
-    assert WolkvoxHook().get_conn().retry.concurrency_attempts == 10
+    assert WolkvoxHook().get_conn().retry.concurrency_limit == 10
+    set_connection(extra={"retry_attempts": 12})
+    assert WolkvoxHook().get_conn().retry.concurrency_limit == 12
 
 
 @pytest.mark.parametrize("value", [0, 51, "many", 2.5])
