@@ -60,6 +60,8 @@ if TYPE_CHECKING:
         Context,
         ObjectStoragePath,
         PokeReturnValue,
+        RetryDecision,
+        RetryPolicy,
         conf,
     )
     from airflow.sdk.exceptions import (
@@ -114,6 +116,8 @@ __all__ = [
     "Context",
     "ObjectStoragePath",
     "PokeReturnValue",
+    "RetryDecision",
+    "RetryPolicy",
     "TriggerEvent",
     "conf",
     "get_async_connection",
@@ -142,4 +146,10 @@ def __getattr__(name: str) -> Any:
     # fsspec and universal-pathlib: only the sources that read or write a URL pay for it.
     if name == "ObjectStoragePath":
         return _resolve(name)
+    # AIP-105 retry policies exist from Airflow 3.3 (task SDK 1.3) only: None on older versions.
+    if name in ("RetryPolicy", "RetryDecision"):
+        try:
+            return getattr(importlib.import_module("airflow.sdk"), name)
+        except (ImportError, AttributeError):
+            return None
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,8 @@ Groups: ``parse`` (operator import cost and DagBag parse), ``calls`` (hook per-c
 the emulator's own rate), ``upload`` (1,000,000-record CSV, CPU-bound: throughput and peak RSS),
 ``latency`` (the emulator answering in 0.5 s a call), ``contacts`` (hygiene on vs off; peak RSS of
 the S3 and PostgreSQL sources), ``task`` (``airflow tasks test`` wall time), ``triggers`` (500
-deferred waits in one event loop: API calls per interval, event-loop lag, RSS). Each figure is the
+deferred waits in one event loop: API calls per interval, event-loop lag, RSS), ``lifecycle``
+(API calls of a create-upload-start-wait-stop rollout against the least possible). Each figure is the
 median of several runs, interleaved with its baseline; the emulator runs in its own process.
 Missed targets are reported, not fatal (``--strict`` makes them exit 1); a benchmark that crashes
 always exits 1.
@@ -60,7 +61,7 @@ OPERATOR_MODULES = (
     "airflow_provider_wolkvox.operators.records",
     "airflow_provider_wolkvox.sensors.campaign",
 )
-GROUPS = ("parse", "calls", "upload", "latency", "contacts", "task", "triggers")
+GROUPS = ("parse", "calls", "upload", "latency", "contacts", "task", "triggers", "lifecycle")
 
 #: Every figure the suite reports, in table order (the smoke test checks they are all printed).
 FIGURE_NAMES = {
@@ -94,6 +95,7 @@ FIGURE_NAMES = {
         "triggers: RSS per 100 waits",
         "triggers: API calls per interval, 40 unshared",
     ],
+    "lifecycle": ["lifecycle API calls (25,000 records)", "sensor poke calls per hour of waiting"],
 }
 
 
@@ -781,6 +783,65 @@ def bench_triggers(ctx: Context) -> list[Figure]:
     ]
 
 
+# --------------------------------------------------------------------------- 8. lifecycle calls
+
+LIFECYCLE_RECORDS = 25_000
+#: The emulator dials 10,000 records a second and the sensor pokes every second, so the wait
+#: takes a few polls; what the wait costs an hour at the default interval is scaled from them.
+LIFECYCLE_DIAL_RATE = 10_000
+LIFECYCLE_POKE_INTERVAL = 1.0
+
+
+def bench_lifecycle(ctx: Context) -> list[Figure]:
+    from airflow_provider_wolkvox.sensors.campaign import DEFAULT_POKE_INTERVAL
+
+    log(f"lifecycle: create, upload {LIFECYCLE_RECORDS:,}, start, wait, stop; counting API calls")
+    result = run_child(
+        [
+            str(WORKERS / "lifecycle_calls.py"),
+            ctx.emulator.url,
+            str(LIFECYCLE_RECORDS),
+            str(LIFECYCLE_DIAL_RATE),
+            str(LIFECYCLE_POKE_INTERVAL),
+        ],
+        ctx.env(),
+    )
+    steps, polls, least = result["steps"], result["polls"], result["minimum_same_polls"]
+    pokes_an_hour = 3600 / DEFAULT_POKE_INTERVAL
+    breakdown = ", ".join(f"{step} {calls}" for step, calls in steps.items())
+    adds = least - polls - 3
+    lifecycle_note = (
+        f"every operator's defaults: {breakdown} "
+        f"(client count = emulator count {result['emulator_counted']}); "
+        f"baseline = the least for the same work and {polls} polls: 1 create + {adds} add_record (10,000 a "
+        f"request) + 1 start + {polls} polls + 1 stop ({result['minimum_one_poll']} with a single poll). "
+        "The 3 extra calls: the name lookup of if_exists='fail' and the two count reads of verify='warn'"
+    )
+    poke_note = (
+        f"{result['calls_per_poke']:.0f} call per poke x {pokes_an_hour:.0f} pokes an hour at the default "
+        f"{DEFAULT_POKE_INTERVAL:.0f} s interval, per sensor waiting in poke or reschedule mode "
+        "(N sensors: N times that). Deferred, the triggers on one connection share one read per "
+        "interval (issue 14 item 1): that much per connection, whatever the number of sensors"
+    )
+    return [
+        Figure(
+            "lifecycle API calls (25,000 records)",
+            "calls",
+            ours=result["ours"],
+            baseline=least,
+            ratio=result["ours"] / least,
+            note=lifecycle_note,
+            details=result,
+        ),
+        Figure(
+            "sensor poke calls per hour of waiting",
+            "calls/h",
+            ours=result["calls_per_poke"] * pokes_an_hour,
+            note=poke_note,
+        ),
+    ]
+
+
 BENCHES: dict[str, Callable[[Context], list[Figure]]] = {
     "parse": bench_parse,
     "calls": bench_calls,
@@ -789,6 +850,7 @@ BENCHES: dict[str, Callable[[Context], list[Figure]]] = {
     "contacts": bench_contacts,
     "task": bench_task,
     "triggers": bench_triggers,
+    "lifecycle": bench_lifecycle,
 }
 
 

@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import re
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,7 +22,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from tenacity import Retrying, retry_if_exception, stop_after_attempt
+from tenacity import Retrying, retry_if_exception
 
 from airflow_provider_wolkvox import __version__
 from airflow_provider_wolkvox.client.envelope import Envelope, parse_answer
@@ -57,6 +58,7 @@ from airflow_provider_wolkvox.client.models import (
 )
 from airflow_provider_wolkvox.client.retry import (
     AMBIGUOUS_STATUSES,
+    AttemptBudget,
     CallKind,
     RetrySettings,
     backoff_seconds,
@@ -200,6 +202,9 @@ class WolkvoxClient:
     :param retry: HTTP retry limits.
     :param allow_insecure_http: allow plain http to a host that is not loopback.
     :param sleep: how to wait between retries (tests pass a fake).
+
+    :attr:`requests_sent` counts every HTTP request this client has sent (or tried to send), HTTP
+    retries included, since each one can cost a unit of the daily quota.
     """
 
     def __init__(
@@ -221,6 +226,8 @@ class WolkvoxClient:
         self.retry = retry or RetrySettings()
         self._sleep = sleep
         self._rng = random.Random()
+        self._sent = 0
+        self._sent_lock = threading.Lock()  # the upload sends from two threads
         self._session = session or requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=MAX_CONNECTIONS)
         self._session.mount("https://", adapter)
@@ -235,10 +242,27 @@ class WolkvoxClient:
             headers["wolkvox_server"] = server_header
         self._session.headers.update(headers)
 
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests sent (or tried) so far by this client, retries included."""
+        return self._sent
+
     def __repr__(self) -> str:  # never shows the token
         return f"WolkvoxClient(base_url={self.base_url!r})"
 
     def close(self) -> None:
+        # urllib3 2 no longer closes a session's connection pools when the session is closed, only
+        # when they are garbage-collected; a response still referenced (by the traceback of an
+        # error a task raised, which Airflow 3.3 keeps for its retry policy) would keep its socket
+        # open. So the pools are closed here.
+        for adapter in self._session.adapters.values():
+            pools = getattr(getattr(adapter, "poolmanager", None), "pools", None)
+            if pools is None:
+                continue
+            for key in list(pools.keys()):
+                pool = pools.get(key)
+                if pool is not None:
+                    pool.close()
         self._session.close()
 
     def __enter__(self) -> WolkvoxClient:
@@ -542,35 +566,41 @@ class WolkvoxClient:
             payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json"} if payload is not None else None
 
+        budget = AttemptBudget(self.retry)
         try:
             return self._send_once(method, url, api, payload, headers, kind)
         except WolkvoxError as exc:
-            if self.retry.attempts == 1 or not is_retryable(exc, kind):
+            budget.note(exc)
+            if not is_retryable(exc, kind) or budget.exhausted():
                 raise
             failures = [exc]
 
         # Most calls succeed at once, so the retry machinery is only set up after a failure.
-        # Its first attempt replays that failure (nothing is sent) so that tenacity's attempt
-        # numbers, waits and log lines count the try that already happened.
+        # Its first attempt replays that failure (nothing is sent, nothing counted again) so that
+        # tenacity's attempt numbers, waits and log lines count the try that already happened.
         def attempt() -> Envelope:
             if failures:
                 raise failures.pop()
-            return self._send_once(method, url, api, payload, headers, kind)
+            try:
+                return self._send_once(method, url, api, payload, headers, kind)
+            except WolkvoxError as exc:
+                budget.note(exc)
+                raise
+
+        def wait(state: Any) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            tries = budget.refused if budget.last_refused else budget.failed
+            return backoff_seconds(tries, error, self.retry, self._rng)
 
         retrying = Retrying(
-            stop=stop_after_attempt(self.retry.attempts),
-            wait=lambda state: backoff_seconds(
-                state.attempt_number,
-                state.outcome.exception() if state.outcome else None,
-                self.retry,
-                self._rng,
-            ),
+            stop=lambda state: budget.exhausted(),
+            wait=wait,
             retry=retry_if_exception(lambda exc: is_retryable(exc, kind)),
             before_sleep=lambda state: log.warning(
                 "Wolkvox %s attempt %d of %d failed (%s); retrying in %.1f s",
                 api,
-                state.attempt_number,
-                self.retry.attempts,
+                budget.refused if budget.last_refused else budget.failed,
+                budget.limit(),
                 state.outcome.exception() if state.outcome else "unknown error",
                 state.next_action.sleep if state.next_action else 0.0,
             ),
@@ -588,6 +618,8 @@ class WolkvoxClient:
         headers: dict[str, str] | None,
         kind: CallKind,
     ) -> Envelope:
+        with self._sent_lock:
+            self._sent += 1
         try:
             # Never follow a redirect: requests would carry the wolkvox-token header to the new host.
             response = self._session.request(

@@ -50,9 +50,10 @@ sent because an earlier try stored them), ``valid_records`` (records in the inpu
 ``code``, ``invalid`` by default, and hygiene's ``duplicate``/``do_not_call``); ``hygiene``
 (:attr:`Hygiene.counts`, or ``{}``); ``reject_file`` (where rejected rows were written, None when
 none was); ``verified`` (True, False, or None when not checked), ``records_before`` and
-``records_after`` (the campaign's counts it compared); ``dry_run``; and ``api_calls``, the Wolkvox
-calls this try made (add_record, find_record, the campaign list, get_dnc; a call the client
-retried after a transport error or a throttle answer counts once).
+``records_after`` (the campaign's counts it compared); ``dry_run``; and ``api_calls``, the HTTP
+requests this try sent (add_record, find_record, the campaign list, get_dnc), counted by the
+client: every request the client retried after a transport error or a throttle answer counts
+again, since each one can cost a unit of the daily quota.
 """
 
 from __future__ import annotations
@@ -436,7 +437,7 @@ class RecordUpload:
         self.total: int | None = None
         self.valid = 0
         self.requests = 0
-        self.api_calls = 0
+        self.calls_before = 0  # requests the client had sent before this upload's first
         self.resumed = 0
         self.skipped = 0
         self.invalid_rows: list[int] = []
@@ -530,7 +531,6 @@ class RecordUpload:
             from airflow_provider_wolkvox.client.hygiene import Hygiene
 
             self.hygiene = Hygiene()
-        self.api_calls += 1
         numbers = self._client().get_dnc("outbound")
         added = self.hygiene.block(numbers)
         self.log.info(
@@ -608,7 +608,13 @@ class RecordUpload:
     def _client(self) -> WolkvoxClient:
         if self.client is None:
             self.client = self.client_factory()
+            self.calls_before = self.client.requests_sent
         return self.client
+
+    @property
+    def api_calls(self) -> int:
+        """HTTP requests this try sent so far (the client's count, HTTP retries included)."""
+        return 0 if self.client is None else self.client.requests_sent - self.calls_before
 
     def _next_chunk(self, chunk: _Chunk) -> None:
         """Skip ``chunk`` if an earlier try stored this very content, else send it (or hold it).
@@ -684,7 +690,6 @@ class RecordUpload:
             raise _StopSending
         self.state.mark_in_flight(chunk.index, chunk.digest, chunk.first_row, chunk.last_row)
         self.requests += 1
-        self.api_calls += 1
         client = self._client()
         campaign_status = self.campaign_status
 
@@ -743,7 +748,6 @@ class RecordUpload:
         """Whether an unsure chunk from an earlier try is in the campaign (True) or not (False)."""
         found = []
         for record in chunk.probes:
-            self.api_calls += 1
             if record.get("customer_id"):
                 rows = self._client().find_record(self.campaign_id, customer_id=record["customer_id"])
             else:
@@ -777,7 +781,6 @@ class RecordUpload:
         """The campaign's ``records`` count, or None when it cannot be read and verify="warn"."""
         self.baseline_tried = True
         try:
-            self.api_calls += 1
             campaign = self._client().get_campaign(self.campaign_id)
         except WolkvoxError as exc:
             if self.verify == "fail":
@@ -1004,7 +1007,6 @@ class RecordUpload:
             self.log.info("%d rejected row(s) written to %s", rejected_rows, reject_file or "the reject file")
         elif self.reasons and self.rejects is None:
             self.log.info("No reject file is written (give reject_path, or read from a file)")
-        self.log.info("Wolkvox API calls in this try: %d", self.api_calls)
         if not chunks:
             self.log.warning("There were no records to upload")
         return summary

@@ -21,6 +21,8 @@ from airflow_provider_wolkvox.client.settings import ClientSettings
 if TYPE_CHECKING:
     from airflow.sdk import Connection
 
+    from airflow_provider_wolkvox.client.quota import Quota
+
 #: Connection extra keys this hook reads; anything else is ignored.
 EXTRA_KEYS = (
     "server_id",
@@ -29,6 +31,7 @@ EXTRA_KEYS = (
     "retry_min_delay",
     "retry_max_delay",
     "retry_max_retry_after",
+    "retry_concurrency_attempts",
     "allow_insecure_http",
 )
 
@@ -40,7 +43,9 @@ class WolkvoxHook(BaseHook):
     ``http://127.0.0.1:8765`` for the local emulator); its Password is the API token; its Login,
     labelled "Server id", is the ``wolkvox_server`` header when Host is a URL (for a server code
     it is derived from Host). Extras: ``timeout``, ``retry_attempts``, ``retry_min_delay``,
-    ``retry_max_delay``, ``retry_max_retry_after``, ``allow_insecure_http``, and ``server_id``
+    ``retry_max_delay``, ``retry_max_retry_after``, ``retry_concurrency_attempts`` (tries refused
+    with the per-token concurrency 403; ``retry_attempts`` or 10 by default, whichever is more),
+    ``allow_insecure_http``, and ``server_id``
     (the older place of the server id, still read when Login is empty).
 
     :param wolkvox_conn_id: the connection id; ``wolkvox_default`` by default.
@@ -54,6 +59,7 @@ class WolkvoxHook(BaseHook):
     def __init__(self, wolkvox_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.wolkvox_conn_id = wolkvox_conn_id
+        self._closed_clients_calls = 0  # requests sent by clients this hook built and closed
 
     @cached_property
     def connection(self) -> Connection:
@@ -139,7 +145,18 @@ class WolkvoxHook(BaseHook):
         """
         client = self.__dict__.pop("client", None)
         if client is not None:
+            self._closed_clients_calls += client.requests_sent
             client.close()
+
+    @property
+    def api_calls(self) -> int:
+        """HTTP requests sent to Wolkvox through this hook so far, HTTP retries included.
+
+        Counts the requests of every client the hook built, closed ones too; each can cost a unit
+        of the daily quota.
+        """
+        client = self.__dict__.get("client")
+        return self._closed_clients_calls + (client.requests_sent if client is not None else 0)
 
     def __enter__(self) -> WolkvoxHook:
         return self
@@ -181,6 +198,26 @@ class WolkvoxHook(BaseHook):
     def create_campaign(self, spec: CampaignSpec) -> Campaign:
         """Create a campaign; see :meth:`WolkvoxClient.create_campaign`."""
         return self.client.create_campaign(spec)
+
+    def quota(self) -> Quota:
+        """The token's use of its daily call quota today (one token_info call, which counts itself).
+
+        Returns a :class:`~airflow_provider_wolkvox.client.quota.Quota`: ``limit``, ``used``,
+        ``remaining`` and ``operation_used`` (every token of the operation), each None when
+        Wolkvox did not give it. ``quota().as_dict()`` is JSON-safe, for XCom.
+        """
+        from airflow_provider_wolkvox.client.quota import Quota
+
+        quota = Quota.from_token_info(self.client.token_info())
+        self.log.info(
+            "Wolkvox quota of connection %r: %s of %s calls used today, %s left (all tokens: %s)",
+            self.wolkvox_conn_id,
+            _shown(quota.used),
+            _shown(quota.limit),
+            _shown(quota.remaining),
+            _shown(quota.operation_used),
+        )
+        return quota
 
     def test_connection(self) -> tuple[bool, str]:
         """Check host, token and IP allow-list with one read-only call (token_info costs 1 unit)."""
@@ -237,6 +274,10 @@ def _extra(raw: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _shown(count: int | None) -> str:
+    return "unknown" if count is None else str(count)
+
+
 def _text_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -258,9 +299,19 @@ def _retry_settings(extra: dict[str, Any]) -> RetrySettings:
         maximum=20,
         accepted="give a whole number 1-20",
     )
+    concurrency_attempts = None  # RetrySettings' default: retry_attempts or 10, whichever is more
+    if "retry_concurrency_attempts" in extra:
+        concurrency_attempts = parse_int(
+            extra["retry_concurrency_attempts"],
+            "retry_concurrency_attempts",
+            minimum=1,
+            maximum=50,
+            accepted="give a whole number 1-50",
+        )
     try:
         return RetrySettings(
             attempts=attempts,
+            concurrency_attempts=concurrency_attempts,
             min_delay=_number(extra, "retry_min_delay", defaults.min_delay),
             max_delay=_number(extra, "retry_max_delay", defaults.max_delay),
             max_retry_after=_number(extra, "retry_max_retry_after", defaults.max_retry_after),

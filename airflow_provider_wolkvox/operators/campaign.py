@@ -101,7 +101,7 @@ class CreateCampaignOperator(WolkvoxBaseOperator):
         from airflow_provider_wolkvox.client.models import CampaignSpec
         from airflow_provider_wolkvox.operators.creation import CampaignCreation, parse_if_exists
 
-        with fail_fast_on_permanent_errors():
+        with fail_fast_on_permanent_errors(self):
             # Validated here, after rendering, because templated values only exist now.
             spec = CampaignSpec.build(
                 type_campaign=self.type_campaign,
@@ -170,7 +170,7 @@ class _CampaignActionOperator(WolkvoxBaseOperator):
     def execute(self, context: Context) -> str:
         from airflow_provider_wolkvox.client.models import CampaignType, parse_id
 
-        with fail_fast_on_permanent_errors():
+        with fail_fast_on_permanent_errors(self):
             # Validated here, after rendering, and before any request.
             kind = CampaignType.parse(self.type_campaign)
             campaign_id = parse_id(self.campaign_id, "campaign_id")

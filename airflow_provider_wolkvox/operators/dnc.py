@@ -63,7 +63,7 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
             parse_int,
         )
 
-        with fail_fast_on_permanent_errors():
+        with fail_fast_on_permanent_errors(self):
             # Validated here, after rendering, and every number before the first request.
             type_call = parse_dnc_type(self.type_call, "type_call", self._type_calls)
             chunk_size = parse_int(
@@ -100,7 +100,7 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
 
     def _send_all(self, chunks: list[list[str]], type_call: str) -> int:
         """One request per chunk, in order; the sum of the counts Wolkvox answers."""
-        with fail_fast_on_permanent_errors():
+        with fail_fast_on_permanent_errors(self):
             client = self.hook.get_conn()
         counted = 0
         for index, chunk in enumerate(chunks):
@@ -151,6 +151,7 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
     def _fail(self, index: int, total: int, counted: int, exc: BaseException | None) -> NoReturn:
         from airflow_provider_wolkvox._compat import AirflowException, AirflowFailException
         from airflow_provider_wolkvox.client.errors import WolkvoxError
+        from airflow_provider_wolkvox.retry_policy import policy_decides
 
         done = f"{index} of {total} requests had been answered ({counted} numbers {self._count_key})"
         again = (
@@ -162,6 +163,8 @@ class _DoNotCallOperator(WolkvoxBaseOperator):
         message = f"Request {index + 1} of {total} to {self._verb} do-not-call numbers failed; {done}"
         if isinstance(exc, WolkvoxError):
             if exc.permanent:
+                if policy_decides(self):  # the retry policy fails it, seeing the cause
+                    raise AirflowException(f"{message}. Cause: {exc}") from exc
                 raise AirflowFailException(f"{message}. Cause: {exc}") from exc
             raise AirflowException(f"{message}. {again}. Cause: {exc}") from exc
         raise exc

@@ -145,13 +145,13 @@ class UploadCampaignRecordsOperator(WolkvoxBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_wolkvox.client.errors import UploadError
 
-        with fail_fast_on_permanent_errors(), ExitStack() as stack:
+        with fail_fast_on_permanent_errors(self), ExitStack() as stack:
             self._upload = self._prepare(context, stack)
             try:
                 return self._upload.run()
             except UploadError as exc:
                 if exc.permanent:
-                    raise  # fail_fast_on_permanent_errors fails the task without retries
+                    raise  # fails without retries: by the retry policy, or fail_fast_on_permanent_errors
                 raise AirflowException(str(exc)) from exc
 
     def on_kill(self) -> None:

@@ -18,6 +18,7 @@ from airflow_provider_wolkvox._compat import (
     conf,
 )
 from airflow_provider_wolkvox.operators.base import DEFAULT_CONN_ID, fail_fast_on_permanent_errors
+from airflow_provider_wolkvox.retry_policy import with_default_retry_policy
 
 if TYPE_CHECKING:
     from airflow_provider_wolkvox._compat import Context
@@ -37,6 +38,11 @@ class WolkvoxCampaignSensor(BaseSensorOperator):
     With ``deferrable=True`` the sensor pokes once and, if the condition is not met yet, hands the
     waiting to :class:`~airflow_provider_wolkvox.triggers.campaign.WolkvoxCampaignTrigger`, freeing
     the worker slot; ``timeout`` still applies and ``soft_fail`` turns a timeout into a skip.
+    Deferred waits are the recommended mode: in poke or reschedule mode every sensor reads the list
+    on its own (12 calls an hour at the default interval), while the triggers on one connection
+    share their reads. Each poke logs the calls it cost. On Airflow 3.3+ a
+    :class:`~airflow_provider_wolkvox.retry_policy.WolkvoxRetryPolicy` decides how a failed try is
+    retried, unless ``retry_policy`` is given (``None`` included).
 
     :param campaign_id: the campaign's id, typically ``create.output`` (templated).
     :param target_status: ``Started`` or ``Stopped``, any case (templated).
@@ -63,7 +69,7 @@ class WolkvoxCampaignSensor(BaseSensorOperator):
         wolkvox_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        super().__init__(poke_interval=poke_interval, **kwargs)
+        super().__init__(poke_interval=poke_interval, **with_default_retry_policy(kwargs))
         self.campaign_id = campaign_id
         self.target_status = target_status
         self.max_records = max_records
@@ -81,7 +87,7 @@ class WolkvoxCampaignSensor(BaseSensorOperator):
         from airflow_provider_wolkvox.client.errors import WolkvoxValidationError
         from airflow_provider_wolkvox.client.models import parse_id, parse_max_records, parse_target_status
 
-        with fail_fast_on_permanent_errors():
+        with fail_fast_on_permanent_errors(self):
             campaign_id = parse_id(self.campaign_id, "campaign_id")
             status = parse_target_status(self.target_status)
             max_records = parse_max_records(self.max_records)
@@ -93,8 +99,13 @@ class WolkvoxCampaignSensor(BaseSensorOperator):
         from airflow_provider_wolkvox.triggers.campaign import campaign_condition, campaign_summary
 
         campaign_id, status, max_records = self._condition()
-        with fail_fast_on_permanent_errors():
-            campaign = self.hook.get_conn().get_campaign(campaign_id)
+        hook = self.hook
+        before = hook.api_calls
+        try:
+            with fail_fast_on_permanent_errors(self):
+                campaign = hook.get_conn().get_campaign(campaign_id)
+        finally:
+            self.log.info("Wolkvox API calls in this poke: %s", hook.api_calls - before)
         reason = campaign_condition(campaign, status, max_records)
         if reason is None:
             self.log.info(

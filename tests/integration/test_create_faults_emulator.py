@@ -5,6 +5,7 @@ from __future__ import annotations
 from unittest.mock import MagicMock
 
 import pytest
+from failing import fails_at_once
 from task_store import FakeStore
 
 from airflow_provider_wolkvox.emulator.pytest_plugin import TEST_TOKEN
@@ -62,7 +63,6 @@ def test_a_retry_after_a_failed_list_read_never_returns_an_older_campaign(
     set_connection, wolkvox_emulator, store
 ):
     """Issue #11 item 3: try 1 fails reading the campaign list, try 2 has if_exists='fail'."""
-    from airflow_provider_wolkvox._compat import AirflowFailException
     from airflow_provider_wolkvox.client import CampaignSpec, WolkvoxClient, WolkvoxServerError
 
     set_connection(
@@ -87,7 +87,7 @@ def test_a_retry_after_a_failed_list_read_never_returns_an_older_campaign(
 
     with pytest.raises(WolkvoxServerError):  # both HTTP tries of the list read answered 500
         run_try(1)
-    with pytest.raises(AirflowFailException) as info:
+    with fails_at_once() as info:
         run_try(2)
 
     assert f"id {older.campaign_id}" in str(info.value)

@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from failing import fails_at_once
 
-from airflow_provider_wolkvox._compat import AirflowFailException
 from airflow_provider_wolkvox.client import CampaignSpec, WolkvoxClient, WolkvoxRedirectError
 from airflow_provider_wolkvox.hooks.wolkvox import WolkvoxHook
 from airflow_provider_wolkvox.operators.campaign import StartCampaignOperator
@@ -129,7 +129,7 @@ def test_hook(connection, redirector, collector):
 
 def test_operator_execute(connection, redirector, collector):
     operator = StartCampaignOperator(task_id="start", campaign_id=1234, type_campaign="preview")
-    with pytest.raises(AirflowFailException) as caught:  # permanent: no task retry either
+    with fails_at_once() as caught:  # permanent: no task retry either
         operator.execute({})
     _assert_names_redirect(str(caught.value), redirector)
     _assert_nothing_reached(collector, redirector)

@@ -12,8 +12,8 @@ import time
 
 import psutil
 import pytest
+from failing import fails_at_once
 
-from airflow_provider_wolkvox._compat import AirflowFailException
 from airflow_provider_wolkvox.emulator.pytest_plugin import TEST_TOKEN
 from airflow_provider_wolkvox.operators.campaign import (
     CreateCampaignOperator,
@@ -66,7 +66,7 @@ def test_three_operator_runs_leave_no_connection_open(emulator):
 
 def test_a_failing_run_leaves_no_connection_open(emulator):
     operator = StartCampaignOperator(task_id="start", campaign_id=999999, type_campaign="preview")
-    with pytest.raises(AirflowFailException):  # 404: the campaign does not exist
+    with fails_at_once():  # 404: the campaign does not exist
         operator.execute({})
     assert settled(emulator.port) == []
 
@@ -85,3 +85,16 @@ def test_the_sensor_and_its_trigger_leave_no_connection_open(emulator):
     assert asyncio.run(asyncio.wait_for(first_event(), timeout=30))["status"] == "success"
     assert settled(emulator.port) == []
     assert [create, sensor] != []
+
+
+def test_closing_the_client_closes_its_socket_while_an_error_is_still_held(emulator):
+    # urllib3 2 closes a pool only when it is garbage-collected, and the error's traceback keeps
+    # the response and its pool alive (Airflow 3.3 holds a task's error for the retry policy).
+    from airflow_provider_wolkvox.client import WolkvoxClient, WolkvoxNotFoundError
+
+    client = WolkvoxClient(emulator.url, TEST_TOKEN, server_id="0042")
+    with pytest.raises(WolkvoxNotFoundError) as caught:
+        client.start_campaign("preview", 999999)
+    client.close()
+    assert settled(emulator.port) == []
+    assert caught.value.status == 404  # still referenced

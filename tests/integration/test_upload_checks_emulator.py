@@ -7,9 +7,9 @@ a stopped campaign is every record it holds: what the upload's verification comp
 from __future__ import annotations
 
 import pytest
+from failing import fails_at_once
 from task_store import FakeStore
 
-from airflow_provider_wolkvox._compat import AirflowFailException
 from airflow_provider_wolkvox.client import CampaignSpec
 from airflow_provider_wolkvox.emulator.pytest_plugin import TEST_TOKEN, wolkvox_emulator  # noqa: F401
 from airflow_provider_wolkvox.operators.records import UploadCampaignRecordsOperator
@@ -92,7 +92,7 @@ def test_verify_fail_fails_the_task_when_the_count_did_not_grow_by_the_accepted_
     campaign_id,
 ):
     accepted_but_not_stored(wolkvox_emulator)
-    with pytest.raises(AirflowFailException) as err:
+    with fails_at_once() as err:
         upload(campaign_id, records=contacts(2_500), chunk_size=1_000, verify="fail").execute({})
     assert "record count grew by 1500 (0 before the upload, 1500 now), but Wolkvox accepted 2500" in str(
         err.value

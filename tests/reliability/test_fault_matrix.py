@@ -25,10 +25,10 @@ from typing import Any
 from unittest.mock import MagicMock
 
 import pytest
+from failing import airflow_fails_at_once
 from reliability_cases import APPLY_THEN_RESPOND, CHUNK_SIZE, CREATE, FAULT_CASES, MAX_TRIES, RECORDS
 from task_store import FakeStore
 
-from airflow_provider_wolkvox._compat import AirflowFailException
 from airflow_provider_wolkvox.client import CampaignSpec, WolkvoxClient
 from airflow_provider_wolkvox.emulator.pytest_plugin import TEST_TOKEN
 from airflow_provider_wolkvox.emulator.server import Reply
@@ -81,10 +81,10 @@ def run_task(make_operator, store: FakeStore | None) -> TaskRun:
             context["task_state_store"] = store
         try:
             return TaskRun(try_number, result=make_operator().execute(context))
-        except AirflowFailException as exc:  # no retry
-            return TaskRun(try_number, error=exc)
-        except Exception as exc:  # Airflow retries any other error
-            error = exc
+        except Exception as exc:
+            if airflow_fails_at_once(exc):  # AirflowFailException, or the 3.3+ retry policy says fail
+                return TaskRun(try_number, error=exc)
+            error = exc  # Airflow retries any other error
     return TaskRun(MAX_TRIES, error=error)
 
 

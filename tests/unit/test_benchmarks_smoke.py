@@ -41,6 +41,8 @@ FIGURES = (
     "triggers: worst event-loop lag, 5 connections",
     "triggers: RSS per 100 waits",
     "triggers: API calls per interval, 40 unshared",
+    "lifecycle API calls (25,000 records)",
+    "sensor poke calls per hour of waiting",
 )
 
 

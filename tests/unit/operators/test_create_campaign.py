@@ -4,6 +4,7 @@ import datetime
 from unittest.mock import MagicMock
 
 import pytest
+from failing import fails_at_once
 from task_store import FakeStore
 
 from airflow_provider_wolkvox._compat import AirflowException, AirflowFailException
@@ -118,7 +119,7 @@ def test_every_argument_is_templated_and_rendered_before_validation(connection, 
     )
     assert op.campaign_name == "Outbound 2026-11-28"
     assert op.opts == ["Plan 2026-11-28"]
-    with pytest.raises(AirflowFailException, match="start_time"):  # "0800" is not HHMMSS
+    with fails_at_once(match="start_time"):  # "0800" is not HHMMSS
         op.execute({"ti": MagicMock()})
     assert requests_mock.call_count == 0
 
@@ -196,7 +197,7 @@ BAD_INPUTS = [
 def test_bad_input_fails_the_task_naming_the_field_before_any_request(
     connection, requests_mock, overrides, field
 ):
-    with pytest.raises(AirflowFailException) as info:
+    with fails_at_once() as info:
         make(**overrides).execute({"ti": MagicMock()})
     assert f"Invalid {field}:" in str(info.value)
     assert requests_mock.call_count == 0
@@ -213,7 +214,7 @@ def test_bad_input_fails_the_task_naming_the_field_before_any_request(
 )
 def test_errors_a_retry_cannot_fix_fail_without_retries(connection, requests_mock, status, msg):
     requests_mock.post(CREATE_URL, status_code=status, json={"code": status, "error": "X", "msg": msg})
-    with pytest.raises(AirflowFailException, match=msg) as info:
+    with fails_at_once(match=msg) as info:
         make().execute({"ti": MagicMock()})
     assert "tok-SECRET" not in str(info.value)
     assert len(creates(requests_mock)) == 1
@@ -334,7 +335,7 @@ def test_a_lost_answer_with_nothing_created_is_sent_once_more(connection, reques
 def test_if_exists_fail_is_the_default_and_creates_nothing(connection, requests_mock, campaign_list):
     campaign_list.append(row("1000"))
     campaign_list.append(row("1001", type_campaign="preview"))  # another type does not count
-    with pytest.raises(AirflowFailException, match=r"already exists \(id 1000\).*if_exists='reuse'"):
+    with fails_at_once(match=r"already exists \(id 1000\).*if_exists='reuse'"):
         make().execute({"ti": MagicMock()})
     assert creates(requests_mock) == []
 
@@ -347,7 +348,7 @@ def test_if_exists_reuse_returns_the_existing_campaign(connection, requests_mock
 
 def test_if_exists_reuse_refuses_to_choose_between_several(connection, requests_mock, campaign_list):
     campaign_list.extend([row("1000"), row("1001")])
-    with pytest.raises(AirflowFailException, match=r"2 campaigns named 'Outbound'.*1000, 1001"):
+    with fails_at_once(match=r"2 campaigns named 'Outbound'.*1000, 1001"):
         make(if_exists="REUSE").execute({"ti": MagicMock()})
     assert creates(requests_mock) == []
 
@@ -371,7 +372,7 @@ def test_without_a_state_store_a_retry_never_adopts_an_older_campaign_after_a_fa
         make().execute({"ti": MagicMock(try_number=1)})
 
     requests_mock.get(CAMPAIGNS_URL, json={"code": 200, "error": None, "data": campaign_list})
-    with pytest.raises(AirflowFailException) as info:  # try 2, if_exists="fail" (the default)
+    with fails_at_once() as info:  # try 2, if_exists="fail" (the default)
         make().execute({"ti": MagicMock(try_number=2)})
 
     message = str(info.value)
@@ -385,7 +386,7 @@ def test_without_a_state_store_a_retry_with_if_exists_create_neither_adopts_nor_
     connection, requests_mock, campaign_list
 ):
     campaign_list.extend([row("1000"), row("1001")])  # one older, one maybe from try 1: unknowable
-    with pytest.raises(AirflowFailException, match=r"ids 1000, 1001.*cannot tell"):
+    with fails_at_once(match=r"ids 1000, 1001.*cannot tell"):
         make(if_exists="create").execute({"ti": MagicMock(try_number=2)})
     assert creates(requests_mock) == []
 
@@ -409,6 +410,6 @@ def test_without_a_state_store_a_retry_creates_when_no_campaign_of_that_name_exi
 
 
 def test_a_bad_if_exists_is_refused_before_any_request(connection, requests_mock):
-    with pytest.raises(AirflowFailException, match="Invalid if_exists: 'skip' is not accepted"):
+    with fails_at_once(match="Invalid if_exists: 'skip' is not accepted"):
         make(if_exists="skip").execute({"ti": MagicMock()})
     assert requests_mock.call_count == 0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from failing import fails_at_once
 
-from airflow_provider_wolkvox._compat import AirflowFailException
 from airflow_provider_wolkvox.operators.campaign import (
     ClearCampaignRecordsOperator,
     DeleteCampaignOperator,
@@ -120,7 +120,7 @@ def test_campaign_id_and_type_are_templated():
 )
 def test_bad_input_fails_before_any_request(requests_mock, operator, kwargs, field):
     op = operator(task_id="t", **kwargs)
-    with pytest.raises(AirflowFailException, match=f"Invalid {field}"):
+    with fails_at_once(match=f"Invalid {field}"):
         op.execute({})
     assert requests_mock.call_count == 0
 
@@ -141,7 +141,7 @@ def test_missing_campaign_fails_without_using_retries(requests_mock):
     requests_mock.put(
         BASE, status_code=404, json={"code": 404, "error": "NOT FOUND", "msg": "CAMPAIGN NOT FOUND"}
     )
-    with pytest.raises(AirflowFailException, match="CAMPAIGN NOT FOUND"):
+    with fails_at_once(match="CAMPAIGN NOT FOUND"):
         StartCampaignOperator(task_id="t", campaign_id=9, type_campaign="predictive").execute({})
     assert requests_mock.call_count == 1
 
@@ -161,7 +161,7 @@ def test_delete_missing_ok_turns_404_into_success(requests_mock):
     )
     op = DeleteCampaignOperator(task_id="t", campaign_id=9, type_campaign="preview", missing_ok=True)
     assert op.execute({}) == "9"
-    with pytest.raises(AirflowFailException):
+    with fails_at_once():
         DeleteCampaignOperator(task_id="t", campaign_id=9, type_campaign="preview").execute({})
 
 
@@ -172,7 +172,7 @@ def test_delete_missing_ok_given_as_text_false_still_fails_on_404(requests_mock,
         BASE, status_code=404, json={"code": 404, "error": "NOT FOUND", "msg": "CAMPAIGN NOT FOUND"}
     )
     op = DeleteCampaignOperator(task_id="t", campaign_id=9, type_campaign="preview", missing_ok=missing_ok)
-    with pytest.raises(AirflowFailException, match="CAMPAIGN NOT FOUND"):
+    with fails_at_once(match="CAMPAIGN NOT FOUND"):
         op.execute({})
 
 

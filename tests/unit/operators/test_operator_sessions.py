@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import requests_mock as rm
+from failing import fails_at_once
 
-from airflow_provider_wolkvox._compat import AirflowFailException
 from airflow_provider_wolkvox.client import WolkvoxClient, WolkvoxServerError
 from airflow_provider_wolkvox.operators.campaign import (
     ClearCampaignRecordsOperator,
@@ -79,7 +79,7 @@ def test_execute_closes_the_session_after_success(name, requests_mock, closed):
 def test_execute_closes_the_session_after_a_permanent_failure(name, requests_mock, closed):
     answer_everything(requests_mock, 404, {"code": 404, "error": "NOT FOUND", "msg": "CAMPAIGN NOT FOUND"})
     cls, kwargs = OPERATORS[name]
-    with pytest.raises(AirflowFailException):
+    with fails_at_once():
         cls(task_id=name, **kwargs).execute({})
     assert requests_mock.called
     assert len(closed) == 1
@@ -93,7 +93,7 @@ def test_execute_closes_the_session_after_a_transient_failure(requests_mock, clo
 
 
 def test_bad_input_builds_no_client_and_closes_nothing(requests_mock, closed):
-    with pytest.raises(AirflowFailException):
+    with fails_at_once():
         StartCampaignOperator(task_id="t", campaign_id="x", type_campaign="preview").execute({})
     assert closed == []
     assert not requests_mock.called

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from failing import fails_at_once
 from test_records import BASE, INFO, STORED, add_requests, added, contacts, make
 from test_records import campaign_count as campaign_count  # the campaign list verify reads
-
-from airflow_provider_wolkvox._compat import AirflowFailException
 
 NEW_TEMPLATED = {
     "storage_conn_id",
@@ -70,7 +69,7 @@ def test_the_new_arguments_are_templated_and_records_still_is_not():
 )
 def test_bad_arguments_fail_before_any_request_even_with_wolkvox_dnc(requests_mock, kwargs, field):
     args = {"records": contacts(3), "wolkvox_dnc": True, **kwargs}
-    with pytest.raises(AirflowFailException, match=f"Invalid {field}"):
+    with fails_at_once(match=f"Invalid {field}"):
         make(**args).execute({})
     assert requests_mock.call_count == 0
 
@@ -111,7 +110,7 @@ def test_verify_fail_fails_the_task_for_good_on_a_mismatch(requests_mock):
         return answer
 
     requests_mock.post(BASE, json=loses_one)
-    with pytest.raises(AirflowFailException, match=r"grew by 4 .* but Wolkvox accepted 5") as err:
+    with fails_at_once(match=r"grew by 4 .* but Wolkvox accepted 5") as err:
         make(records=contacts(5), verify="fail").execute({})
     assert "verify='fail'" in str(err.value)
 
@@ -150,7 +149,7 @@ def test_nothing_rejected_writes_no_reject_file(requests_mock, tmp_path):
 
 def test_invalid_rows_in_fail_mode_are_listed_in_the_reject_file_named_by_the_error(requests_mock, tmp_path):
     path = write_text(tmp_path / "c.csv", "tel1,customer_name\n3001,Ana\n,Bo\n")
-    with pytest.raises(AirflowFailException) as err:
+    with fails_at_once() as err:
         make(path=path).execute({})
     assert f"The reject file {tmp_path / 'c.rejects.csv'} lists every one" in str(err.value)
     assert (tmp_path / "c.rejects.csv").read_text().splitlines()[1].startswith("3,tel1,")
@@ -173,7 +172,7 @@ def test_records_write_rejects_only_to_a_given_reject_path(requests_mock, tmp_pa
 
 
 def test_a_reject_path_in_a_missing_folder_is_refused_before_any_request(requests_mock, tmp_path):
-    with pytest.raises(AirflowFailException, match="Invalid reject_path: cannot write"):
+    with fails_at_once(match="Invalid reject_path: cannot write"):
         make(records=contacts(2), reject_path=str(tmp_path / "nope" / "r.csv")).execute({})
     assert requests_mock.call_count == 0
 
@@ -191,7 +190,7 @@ def test_do_not_call_lists_from_files_are_blocked(requests_mock, tmp_path):
 
 
 def test_a_missing_do_not_call_list_is_refused_before_any_request(requests_mock, tmp_path):
-    with pytest.raises(AirflowFailException, match="Invalid dnc_lists"):
+    with fails_at_once(match="Invalid dnc_lists"):
         make(records=contacts(2), dnc_lists=str(tmp_path / "missing.csv"), wolkvox_dnc=True).execute({})
     assert requests_mock.call_count == 0
 
@@ -231,7 +230,7 @@ def test_a_wrong_location_fails_before_the_query_runs(requests_mock, tmp_path, m
     db = tmp_path / "never-opened.db"  # sqlite would create it on connect
     monkeypatch.setenv("AIRFLOW_CONN_CRM", json.dumps({"conn_type": "sqlite", "host": str(db)}))
     for wrong in ({"reject_path": str(tmp_path / "no" / "r.csv")}, {"dnc_lists": str(tmp_path / "no.csv")}):
-        with pytest.raises(AirflowFailException, match=r"Invalid (reject_path|dnc_lists)"):
+        with fails_at_once(match=r"Invalid (reject_path|dnc_lists)"):
             make(records=None, sql="SELECT '3001' AS tel1", sql_conn_id="crm", **wrong).execute({})
     assert not db.exists()
     assert requests_mock.call_count == 0

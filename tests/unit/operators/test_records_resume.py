@@ -10,6 +10,7 @@ import time
 from unittest.mock import MagicMock
 
 import pytest
+from failing import fails_at_once
 from test_records import (
     BASE,
     FakeStore,
@@ -95,14 +96,14 @@ def test_changed_content_after_chunks_were_stored_fails_and_sends_nothing(slow_c
         raise WolkvoxBadRequestError("Wolkvox add_record failed: HTTP 400", status=400)
 
     slow_client.fail = {"C10": after_chunk_three_fail}
-    with pytest.raises(AirflowFailException):
+    with fails_at_once():
         make(records=contacts(25), chunk_size=10).execute({"task_state_store": store})
     assert (store.data[STATE_KEY]["acked"], store.data[STATE_KEY]["unsure"]) == (1, [])
 
     records = contacts(25)
     records[changed_row - 1]["customer_name"] = "Someone else"
     slow_client.fail, slow_client.bodies = {}, []
-    with pytest.raises(AirflowFailException) as err:
+    with fails_at_once() as err:
         make(records=records, chunk_size=10).execute({"task_state_store": store})
 
     message = str(err.value)
@@ -117,7 +118,7 @@ def test_an_input_shorter_than_what_was_stored_fails(requests_mock):
     requests_mock.post(BASE, json=added)
     make(records=contacts(30), chunk_size=10).execute({"task_state_store": store})
     requests_mock.reset_mock()
-    with pytest.raises(AirflowFailException, match="now has 2 chunk"):
+    with fails_at_once(match="now has 2 chunk"):
         make(records=contacts(20), chunk_size=10).execute({"task_state_store": store})
     assert add_requests(requests_mock) == []
 
@@ -127,7 +128,7 @@ def test_a_changed_chunk_size_counts_as_changed_content(requests_mock):
     requests_mock.post(BASE, json=added)
     make(records=contacts(20), chunk_size=10).execute({"task_state_store": store})
     requests_mock.reset_mock()
-    with pytest.raises(AirflowFailException, match="chunk_size"):
+    with fails_at_once(match="chunk_size"):
         make(records=contacts(20), chunk_size=5).execute({"task_state_store": store})
     assert add_requests(requests_mock) == []
 
@@ -199,7 +200,7 @@ def test_resume_false_ignores_progress_of_a_changed_input(requests_mock):
 
 
 def test_resume_must_be_a_boolean(requests_mock):
-    with pytest.raises(AirflowFailException, match="Invalid resume: 'maybe' is not accepted; use true"):
+    with fails_at_once(match="Invalid resume: 'maybe' is not accepted; use true"):
         make(records=contacts(1), resume="maybe").execute({})
     assert requests_mock.call_count == 0
 
@@ -248,7 +249,7 @@ def test_records_from_an_upstream_task_are_resolved_in_execute_and_set_the_depen
 
 
 def test_a_jinja_string_for_records_is_refused_naming_the_field(requests_mock):
-    with pytest.raises(AirflowFailException, match="Invalid records") as err:
+    with fails_at_once(match="Invalid records") as err:
         make(records="{{ ti.xcom_pull('contacts') }}").execute({})
     assert "not templated" in str(err.value)
     assert requests_mock.call_count == 0
@@ -264,7 +265,7 @@ def test_a_csv_column_mapping_that_drops_every_column_names_column_mapping(reque
         list(RecordValidator("predictive", mapping).read_records(path))
     assert "drops every column" in str(err.value)
     for on_invalid in ("fail", "skip"):
-        with pytest.raises(AirflowFailException, match="Invalid column_mapping"):
+        with fails_at_once(match="Invalid column_mapping"):
             make(path=path, column_mapping=mapping, on_invalid=on_invalid).execute({})
     assert requests_mock.call_count == 0
 
@@ -272,7 +273,7 @@ def test_a_csv_column_mapping_that_drops_every_column_names_column_mapping(reque
 def test_a_records_column_mapping_that_drops_every_field_names_column_mapping(requests_mock):
     # Records in a list may differ in their keys, so this is said per record, like any invalid row.
     mapping = {"customer_id": None, "customer_name": None, "tel1": None}
-    with pytest.raises(AirflowFailException) as err:
+    with fails_at_once() as err:
         make(records=contacts(2), column_mapping=mapping).execute({})
     assert "row 1 column_mapping: drops every field of the record" in str(err.value)
     assert requests_mock.call_count == 0

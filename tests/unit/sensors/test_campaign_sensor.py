@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from failing import fails_at_once
 
 from airflow_provider_wolkvox._compat import (
     AirflowException,
@@ -75,7 +76,7 @@ def test_poke_checks_status_and_records_left(requests_mock, kwargs, row, done):
 
 def test_a_campaign_that_disappears_fails_at_once(requests_mock):
     requests_mock.get(LIST_URL, json=campaigns(("99", "Started", "0")))
-    with pytest.raises(AirflowFailException, match="1234 was not found"):
+    with fails_at_once(match="1234 was not found"):
         make(target_status="Started").poke({})
 
 
@@ -90,7 +91,7 @@ def test_a_campaign_that_disappears_fails_at_once(requests_mock):
     ],
 )
 def test_bad_arguments_fail_before_any_request(requests_mock, kwargs, field):
-    with pytest.raises(AirflowFailException, match=f"Invalid {field}"):
+    with fails_at_once(match=f"Invalid {field}"):
         make(**kwargs).execute({})
     assert requests_mock.call_count == 0
 
@@ -177,7 +178,7 @@ def test_a_connection_the_triggerer_cannot_use_fails_the_task_at_once(monkeypatc
             return event.payload
 
     event = asyncio.run(asyncio.wait_for(first_event(), timeout=10))
-    with pytest.raises(AirflowFailException, match="wolkvox_gone"):
+    with fails_at_once(match="wolkvox_gone"):
         sensor.execute_complete({}, event)
     assert requests_mock.call_count == 0
 
@@ -207,7 +208,7 @@ def test_execute_closes_the_session_when_done(requests_mock, closed):
 
 def test_execute_closes_the_session_when_the_campaign_is_gone(requests_mock, closed):
     requests_mock.get(LIST_URL, json=campaigns())
-    with pytest.raises(AirflowFailException):
+    with fails_at_once():
         make(target_status="Started", poke_interval=0).execute({})
     assert len(closed) == 1
 
