@@ -19,7 +19,7 @@ import httpx
 from airflow_provider_wolkvox import __version__
 from airflow_provider_wolkvox.client.client import MAX_CONNECTIONS, build_url
 from airflow_provider_wolkvox.client.envelope import Envelope, parse_answer
-from airflow_provider_wolkvox.client.errors import WolkvoxConnectionError, WolkvoxTimeoutError
+from airflow_provider_wolkvox.client.errors import WolkvoxConnectionError, transport_error
 from airflow_provider_wolkvox.client.models import Campaign
 from airflow_provider_wolkvox.client.settings import ClientSettings
 
@@ -96,14 +96,9 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 def _transport_error(api: str, exc: httpx.TransportError) -> WolkvoxConnectionError:
-    """The failure named by its kind only: an httpx message may quote the URL or a header."""
-    sent = not isinstance(exc, _NOT_SENT)
-    reason = type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        what = "no answer within the timeout" if sent else "could not connect within the timeout"
-        return WolkvoxTimeoutError(f"Wolkvox {api} failed: {what} ({reason})", request_sent=sent, api=api)
-    what = "the connection was dropped before an answer" if sent else "could not connect"
-    return WolkvoxConnectionError(f"Wolkvox {api} failed: {what} ({reason})", request_sent=sent, api=api)
+    return transport_error(
+        api, exc, sent=not isinstance(exc, _NOT_SENT), timed_out=isinstance(exc, httpx.TimeoutException)
+    )
 
 
 __all__ = ["AsyncWolkvoxClient"]

@@ -33,9 +33,9 @@ from airflow_provider_wolkvox.client.errors import (
     WolkvoxInvalidResponseError,
     WolkvoxNotFoundError,
     WolkvoxServerError,
-    WolkvoxTimeoutError,
     WolkvoxValidationError,
     describe,
+    transport_error,
 )
 from airflow_provider_wolkvox.client.models import (
     DNC_LIST_TYPES,
@@ -693,13 +693,7 @@ def _rows(value: Any) -> list[dict[str, Any]]:
 
 
 def _transport_error(api: str, exc: requests.RequestException) -> WolkvoxConnectionError:
-    sent = _request_was_sent(exc)
-    reason = type(exc).__name__
-    if isinstance(exc, requests.Timeout):
-        what = "no answer within the timeout" if sent else "could not connect within the timeout"
-        return WolkvoxTimeoutError(f"Wolkvox {api} failed: {what} ({reason})", request_sent=sent, api=api)
-    what = "the connection was dropped before an answer" if sent else "could not connect"
-    return WolkvoxConnectionError(f"Wolkvox {api} failed: {what} ({reason})", request_sent=sent, api=api)
+    return transport_error(api, exc, sent=_request_was_sent(exc), timed_out=isinstance(exc, requests.Timeout))
 
 
 def _request_was_sent(exc: BaseException) -> bool:

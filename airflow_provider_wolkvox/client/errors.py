@@ -159,6 +159,17 @@ _REASONS = {
 }
 
 
+def transport_error(api: str, exc: BaseException, *, sent: bool, timed_out: bool) -> WolkvoxConnectionError:
+    """A failed connection, named by the exception's kind only (its message may quote the URL or a
+    header); ``sent`` says whether the request may have reached the server."""
+    reason = type(exc).__name__
+    if timed_out:
+        what = "no answer within the timeout" if sent else "could not connect within the timeout"
+        return WolkvoxTimeoutError(f"Wolkvox {api} failed: {what} ({reason})", request_sent=sent, api=api)
+    what = "the connection was dropped before an answer" if sent else "could not connect"
+    return WolkvoxConnectionError(f"Wolkvox {api} failed: {what} ({reason})", request_sent=sent, api=api)
+
+
 def describe(api: str, status: int, api_code: Any, api_message: str | None) -> str:
     """Build the one-line message shared by every API error: operation, status, code, API text."""
     parts = [f"Wolkvox {api} failed: HTTP {status}"]
