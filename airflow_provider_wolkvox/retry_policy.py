@@ -72,6 +72,7 @@ def decide(
         WolkvoxConcurrencyLimitError,
         WolkvoxError,
         WolkvoxMaintenanceError,
+        WolkvoxResumableError,
     )
 
     error: BaseException | None = exception
@@ -90,11 +91,12 @@ def decide(
         if isinstance(error, WolkvoxMaintenanceError):
             delay = _at_least(maintenance_delay, error.retry_after)
             return Verdict(RETRY, delay, f"{name}: Wolkvox is in maintenance; retrying in {delay}")
-        if isinstance(error, UploadError):
-            # Its ``permanent`` is the upload's own verdict, made knowing whether a task state store
-            # lets the next try resume (a lost chunk's answer is then checked with find_record), so
-            # a cause that alone would fail the task (the ambiguous chunk) no longer does; only a
-            # throttle behind it still sets the delay.
+        if isinstance(error, (UploadError, WolkvoxResumableError)):
+            # Its ``permanent`` is the operation's own verdict, made knowing whether a task state
+            # store lets the next try resume (a lost chunk's answer is then checked with
+            # find_record, a lost creation looked for in the campaign list), so a cause that alone
+            # would fail the task (the unknown outcome) no longer does; only a throttle behind it
+            # still sets the delay.
             resumable = True
         elif isinstance(error, WolkvoxError):
             break  # a transient Wolkvox error with no rule of its own: the task's settings

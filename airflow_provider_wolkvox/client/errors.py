@@ -244,6 +244,14 @@ def excerpt(text: str) -> str:
     return flat if len(flat) <= EXCERPT_CHARS else flat[:EXCERPT_CHARS] + "..."
 
 
+class WolkvoxResumableError(WolkvoxError):
+    """A try stopped after recording what it did in the task state store, so the next try settles
+    it safely (e.g. a creation whose answer was lost is looked for before anything is sent again).
+
+    Never permanent: whatever caused it (even an unknown outcome), retrying is the way forward.
+    """
+
+
 class UploadError(WolkvoxError):
     """A record upload failed (client/upload.py). ``permanent`` says whether a later try could help.
 

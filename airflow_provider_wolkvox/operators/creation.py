@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from airflow_provider_wolkvox._compat import AirflowException, AirflowFailException
+from airflow_provider_wolkvox._compat import AirflowFailException
 from airflow_provider_wolkvox.client import (
     Campaign,
     CampaignSpec,
@@ -27,6 +27,7 @@ from airflow_provider_wolkvox.client import (
     WolkvoxError,
     WolkvoxNotFoundError,
 )
+from airflow_provider_wolkvox.client.errors import WolkvoxResumableError
 from airflow_provider_wolkvox.client.models import parse_choice
 
 #: Key in the task state store.
@@ -187,9 +188,10 @@ class CampaignCreation:
             "or delete the old one in wolkvox Manager, then clear the task."
         )
 
-    def _unresolved(self, why: str) -> AirflowException:
-        # An ordinary (retryable) error: the next try checks the campaign list before sending.
-        return AirflowException(
+    def _unresolved(self, why: str) -> WolkvoxResumableError:
+        # Retryable, also for the 3.3+ retry policy (which would otherwise see the lost answer
+        # behind it and fail the task): the next try checks the campaign list before sending.
+        return WolkvoxResumableError(
             f"Could not confirm whether the {self.label} was created: the answer was lost and {why}. "
             "The next try looks for it in the campaign list before sending the request again."
         )
